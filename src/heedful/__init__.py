@@ -1,0 +1,3 @@
+"""Heedful: self-hostable social customer care."""
+
+__version__ = "0.1.0"

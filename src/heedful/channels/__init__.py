@@ -1,0 +1,1 @@
+"""Channel connectors: one adapter per platform (see base.py), found by entry point."""

@@ -1,0 +1,111 @@
+"""The channel adapter interface. One adapter per platform, registered by entry point.
+
+An adapter knows its platform and nothing of Heedful's store: it turns payloads into
+normalized :class:`~heedful.domain.InboundEvent` objects (``parse``), fetches new ones
+(``poll``), checks webhook signatures (``verify``) and sends replies (``send``), raising the
+typed errors of :mod:`heedful.errors` (``RateLimited``, ``AuthFailed``, ``PermanentFailure``,
+``TransientFailure``). The core owns identity, idempotency, threading and retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from heedful.domain import InboundEvent, Visibility
+from heedful.errors import Unsupported
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a channel can do; core code asks these instead of testing the channel's name."""
+
+    poll: bool = False
+    webhook: bool = False
+    public_reply: bool = False
+    private_message: bool = False
+    max_length: int | None = None  # characters (as the platform counts them) per message
+    length_unit: str = "characters"  # "characters", "weighted" (X), "graphemes" (Bluesky)
+    reply_window: timedelta | None = None  # e.g. Messenger's 24-hour window for private replies
+    listening: bool = False  # can search for unsolicited mentions
+    signature_default: str = " ^{initials}"  # how agents sign public replies on this channel
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A payload item the adapter deliberately does not turn into a message, and why."""
+
+    reason: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    events: Sequence[InboundEvent] = ()
+    ignored: Sequence[Ignored] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    events: Sequence[InboundEvent]
+    cursor: Mapping[str, Any]  # stored on the channel account, given back at the next poll
+    ignored: Sequence[Ignored] = ()
+    next_poll_after: datetime | None = None  # from rate-limit headers, when the platform says
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A reply or private message to deliver."""
+
+    outbox_id: int  # Heedful's id: idempotency key where the platform supports one
+    text: str  # final text, signature included
+    visibility: Visibility
+    in_reply_to: str | None = None  # platform id of the message answered
+    thread_ref: str | None = None  # DM conversation id / e-mail thread root
+    recipient: str | None = None  # platform user id / e-mail address for private messages
+    subject: str | None = None
+    references: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    external_id: str  # the platform's id of the sent message
+    url: str | None = None
+    sent_at: datetime | None = None
+
+
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
+
+
+class ChannelAdapter(Generic[ConfigT]):
+    """Base class for adapters. Subclasses set the class attributes and override the methods
+    their capabilities promise; the defaults refuse clearly."""
+
+    slug: ClassVar[str]  # "x", "mastodon", …
+    name: ClassVar[str]  # "X (Twitter)"
+    config_model: ClassVar[type[BaseModel]]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(self, config: ConfigT, http: httpx.Client | None = None) -> None:
+        self.config = config
+        self.http = http or httpx.Client(timeout=httpx.Timeout(20.0, connect=5.0))
+
+    # Pure: payload bytes (+ headers) to events. Never touches the network or the store.
+    def parse(self, body: bytes, headers: Mapping[str, str] | None = None) -> ParseResult:
+        raise Unsupported(f"{self.slug} does not parse payloads")
+
+    def poll(self, cursor: Mapping[str, Any]) -> PollResult:
+        raise Unsupported(f"{self.slug} cannot poll")
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """True when a webhook request really comes from the platform."""
+        raise Unsupported(f"{self.slug} receives no webhooks")
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        raise Unsupported(f"{self.slug} cannot send")

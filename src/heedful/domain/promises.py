@@ -1,0 +1,26 @@
+"""A promise found in an outbound message (see heedful.care.promises for the extractor)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class PromiseState(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedPromise:
+    """A commitment an agent made in a message, as the extractor found it."""
+
+    span: str  # the words of the commitment, as written
+    start: int  # character offsets of ``span`` in the message text
+    end: int
+    action: str  # what was promised, normalised: "call", "refund", "reply", "dm", "investigate"…
+    due_at: datetime | None  # aware UTC; None when no time was given
+    vague: bool  # True when no time was given ("we'll look into it", "soon")

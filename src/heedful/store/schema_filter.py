@@ -1,0 +1,14 @@
+"""Which database objects the models do not describe on purpose (for autogenerate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# SQLite's FTS5 table for message search and its shadow tables; created by migrations only.
+IGNORED_TABLE_PREFIXES = ("message_fts", "search_watermark")
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith(IGNORED_TABLE_PREFIXES))
