@@ -60,7 +60,7 @@ def _postgres_available() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
     return None
 
@@ -74,11 +74,11 @@ def require_postgres() -> None:
 
 
 def require_redis() -> None:
-    import redis  # noqa: PLC0415
+    import redis
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if IN_CI:
             pytest.fail(f"Redis must be reachable in CI at {REDIS_URL}: {exc}")
         pytest.skip(f"Redis not reachable at {REDIS_URL} ({exc})")
@@ -143,7 +143,7 @@ def database_url(backend: str, _migrated_template: str, tmp_path: Path) -> Itera
         yield url
         drop_pg_database(url)
     else:
-        import shutil  # noqa: PLC0415
+        import shutil
 
         source = make_url(_migrated_template).database
         assert source
@@ -161,7 +161,7 @@ def db(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    from datetime import UTC, datetime  # noqa: PLC0415
+    from datetime import UTC, datetime
 
     return FrozenClock(datetime(2026, 11, 20, 16, 5, tzinfo=UTC))
 

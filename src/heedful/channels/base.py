@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from heedful.clock import Clock, SystemClock
 from heedful.domain import InboundEvent, Visibility
 from heedful.errors import Unsupported
 
@@ -34,6 +35,10 @@ class Capabilities:
     reply_window: timedelta | None = None  # e.g. Messenger's 24-hour window for private replies
     listening: bool = False  # can search for unsolicited mentions
     signature_default: str = " ^{initials}"  # how agents sign public replies on this channel
+    # send() hands the outbox id to the platform as an idempotency key: resending is safe
+    idempotent_send: bool = False
+    # find_delivered() can look on the platform for a reply sent before a crash
+    find_delivered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,29 @@ class DeliveryResult:
     sent_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ListeningQuery:
+    """What a workspace listens for where it is not addressed: posts with any of these
+    keywords or hashtags. Each adapter turns it into its platform's search."""
+
+    keywords: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()  # without the leading '#'
+    language: str | None = None  # ISO 639-1, when the platform can filter on it
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.keywords or self.hashtags)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookChallenge:
+    """The answer to a platform's webhook handshake (X's CRC check, Graph's hub.challenge)."""
+
+    body: bytes
+    content_type: str = "application/json"
+    status: int = 200
+
+
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
 
 
@@ -92,9 +120,18 @@ class ChannelAdapter(Generic[ConfigT]):
     config_model: ClassVar[type[BaseModel]]
     capabilities: ClassVar[Capabilities]
 
-    def __init__(self, config: ConfigT, http: httpx.Client | None = None) -> None:
+    def __init__(
+        self, config: ConfigT, http: httpx.Client | None = None, *, clock: Clock | None = None
+    ) -> None:
         self.config = config
         self.http = http or httpx.Client(timeout=httpx.Timeout(20.0, connect=5.0))
+        self.clock: Clock = clock or SystemClock()
+
+    @classmethod
+    def unconfigured(cls, http: httpx.Client | None = None) -> ChannelAdapter[Any]:
+        """An adapter with no account behind it: enough for the pure :meth:`parse` (the
+        ``heedful channels parse`` command, replays), never for polling or sending."""
+        return cls(cls.config_model.model_construct(), http)
 
     # Pure: payload bytes (+ headers) to events. Never touches the network or the store.
     def parse(self, body: bytes, headers: Mapping[str, str] | None = None) -> ParseResult:
@@ -107,5 +144,19 @@ class ChannelAdapter(Generic[ConfigT]):
         """True when a webhook request really comes from the platform."""
         raise Unsupported(f"{self.slug} receives no webhooks")
 
+    def answer_challenge(self, query: Mapping[str, str]) -> WebhookChallenge:
+        """Answer the platform's webhook handshake (a GET with a challenge in the query)."""
+        raise Unsupported(f"{self.slug} has no webhook handshake")
+
     def send(self, message: OutboundMessage) -> DeliveryResult:
         raise Unsupported(f"{self.slug} cannot send")
+
+    def listen(self, query: ListeningQuery, cursor: Mapping[str, Any]) -> PollResult:
+        """Search the platform for posts matching ``query`` that did not address the brand;
+        the events come back with ``unsolicited=True`` and kind MENTION."""
+        raise Unsupported(f"{self.slug} cannot search for mentions")
+
+    def find_delivered(self, message: OutboundMessage, since: datetime) -> DeliveryResult | None:
+        """Look on the platform for ``message`` sent after ``since`` (a crash between sending and
+        recording): the delivery when found, None when it was surely not sent."""
+        raise Unsupported(f"{self.slug} cannot look up sent messages")

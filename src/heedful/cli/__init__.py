@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "heedful.cli.imports",
     "heedful.cli.demo",
     "heedful.cli.serve",
+    "heedful.cli.channels",
 )
 
 

@@ -7,7 +7,7 @@ from heedful.domain.enums import (
     MessageKind,
     Visibility,
 )
-from heedful.domain.events import Attachment, Author, InboundEvent
+from heedful.domain.events import Attachment, Author, InboundEvent, event_from_json
 
 __all__ = [
     "AgentRole",
@@ -18,4 +18,5 @@ __all__ = [
     "InboundEvent",
     "MessageKind",
     "Visibility",
+    "event_from_json",
 ]

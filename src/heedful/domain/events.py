@@ -102,3 +102,94 @@ class InboundEvent:
                 for a in self.attachments
             ],
         }
+
+
+def event_from_json(data: Mapping[str, Any]) -> InboundEvent:
+    """Build an event from the JSON shape of :meth:`InboundEvent.as_json` (the documented
+    JSONL import schema). Raises :class:`~heedful.errors.InputRejected` with a plain reason."""
+    from heedful.errors import InputRejected
+
+    if not isinstance(data, Mapping):
+        raise InputRejected("an event must be a JSON object")
+    try:
+        author_data = data["author"]
+        if not isinstance(author_data, Mapping):
+            raise InputRejected("author must be an object")
+        author = Author(
+            external_id=_required_str(author_data, "external_id", "author.external_id"),
+            handle=_optional_str(author_data, "handle"),
+            display_name=_optional_str(author_data, "display_name"),
+            followers=_optional_int(author_data, "followers"),
+        )
+        return InboundEvent(
+            channel=_required_str(data, "channel"),
+            external_id=_required_str(data, "external_id"),
+            author=author,
+            text=_text(data),
+            created_at=_aware(data.get("created_at")),
+            kind=MessageKind(data.get("kind") or MessageKind.POST.value),
+            direction=Direction(data.get("direction") or Direction.INBOUND.value),
+            visibility=Visibility(data.get("visibility") or Visibility.PUBLIC.value),
+            in_reply_to=_optional_str(data, "in_reply_to"),
+            thread_ref=_optional_str(data, "thread_ref"),
+            references=tuple(str(r) for r in data.get("references") or ()),
+            account_ref=_optional_str(data, "account_ref"),
+            subject=_optional_str(data, "subject"),
+            url=_optional_str(data, "url"),
+            unsolicited=bool(data.get("unsolicited", False)),
+            rating=float(data["rating"]) if data.get("rating") is not None else None,
+            raw_ref=_optional_str(data, "raw_ref"),
+        )
+    except KeyError as exc:
+        raise InputRejected(f"missing field {exc.args[0]!r}") from None
+    except (TypeError, ValueError) as exc:
+        raise InputRejected(str(exc)) from None
+
+
+def _required_str(data: Mapping[str, Any], key: str, label: str | None = None) -> str:
+    value = data[key]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(int(value)) if float(value).is_integer() else str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{label or key} must be a non-empty string")
+    return value
+
+
+def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value
+
+
+def _optional_int(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{key} must be an integer")
+    return int(value)
+
+
+def _text(data: Mapping[str, Any]) -> str:
+    value = data.get("text", "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("text must be a string")
+    return value
+
+
+def _aware(value: Any) -> datetime:
+    from datetime import UTC
+
+    if not isinstance(value, str):
+        raise ValueError("created_at must be an ISO-8601 string with a UTC offset")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("created_at has no UTC offset")
+    return parsed.astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -60,3 +60,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = metadata
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, typed (for set-based statements)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

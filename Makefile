@@ -1,0 +1,64 @@
+# One entry point for developer tasks, the same locally and in CI.
+#   make run    set up, load demo data, serve the inbox on http://127.0.0.1:8000
+#   make test   set up and run the whole suite (SQLite, then PostgreSQL)
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: help venv run demo serve test test-sqlite test-postgres lint format bench eval models system-deps clean
+
+help:
+	@echo "make run    - install, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make test   - install and run the whole test suite (SQLite, then PostgreSQL)"
+	@echo "make lint   - ruff and mypy --strict"
+	@echo "make bench  - speed figures (see BENCHMARKS.md)"
+	@echo "make eval   - quality figures"
+	@echo "make models - retrain the triage models (needs the train extra; slow)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Heedful needs Python 3.11 or newer (found $(PYTHON))"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/heedful db upgrade
+	$(BIN)/heedful demo
+	$(BIN)/heedful serve
+
+serve: venv
+	$(BIN)/heedful serve
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+test: venv system-deps test-sqlite test-postgres
+
+test-sqlite: venv
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: venv
+	$(BIN)/python -m pytest -q -m db --db=postgresql $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check src tests bench eval
+	$(BIN)/ruff format --check src tests bench eval
+	$(BIN)/mypy src
+
+format: venv
+	$(BIN)/ruff format src tests bench eval
+	$(BIN)/ruff check --fix src tests bench eval
+
+bench: venv
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+eval: venv
+	@for script in eval/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,746 @@
+"""Time phrases in English care replies ("within 5 working days", "tomorrow morning", "by 5pm
+on Friday", "12/03") and the instant each one means, resolved against the send time, the
+workspace's time zone and its business calendar.
+
+How a phrase becomes a due time (the rules the promise tracker and the reply coach rely on):
+
+* **Offsets** — "in 30 minutes", "within 48 hours", "in 36 hours": the send time plus that much
+  *calendar* time. "within 4 business hours": plus that much open time on the calendar.
+* **Working days** — "within 5 working days": the close of business (the day's last opening
+  hour) on the 5th working day after the day it was sent; the day it was sent never counts.
+  "next working day" is the 1st.
+* **Calendar days** — "tomorrow", "on Monday", "by Friday", "on 3 December", "within 3 days":
+  the close of business on that date, taken literally (a "tomorrow" said on Friday is Saturday,
+  as the customer reads it — the reply coach can then warn that nobody works on Saturday). A day
+  with no opening hours closes at 17:00 local time. When that close has already passed at the
+  send time ("I'll call you today" sent at 18:00), the end of that day (23:59) is used.
+* **Weekdays** — "on Friday"/"by Friday" is the next Friday *after* the send date (said on a
+  Friday it means a week later; "this Friday" said on a Friday means today). "next Friday" is
+  the Friday of next week (Monday-to-Sunday weeks).
+* **Parts of a day** — morning ends 12:00, lunchtime 13:00, afternoon 17:00, evening 21:00,
+  tonight 23:00; "first thing" is one hour after opening; "end of day", "EOD", "close of
+  business" are the day's close. "in the morning" said after 06:00 means tomorrow morning.
+* **Clock times** — "by 5pm", "at 10:30": today at that time, or tomorrow when it has passed.
+  A bare hour ("at 3") from 1 to 7 is read as afternoon.
+* **Weeks and months** — "next week" is the close of the last working day of next week, "this
+  week"/"end of the week" of this week, "early next week" its second working day, "by the
+  weekend" Friday's close, "over the weekend" Sunday; "next month"/"end of the month" the close
+  of that month's last day.
+* **Ranges** take their far end: "3-5 working days" is 5, "between 8am and 1pm" is 1pm,
+  "Monday or Tuesday" is Tuesday.
+* **Numeric dates** — "12/03" is read in the workspace's local order: month first in the United
+  States and its territories, the Philippines and Micronesia (by the time zone's country),
+  day first elsewhere. When that reading is impossible, or lands more than 60 days away while
+  the other reading lands within 60 days, the other reading is used: care promises are about
+  the coming weeks. ISO dates (2026-12-03) are unambiguous.
+* **Immediately** — "right away", "straight away", "in a moment": ten minutes after sending.
+
+Vague words ("soon", "shortly", "asap", "once engineering confirms") are not time phrases: a
+promise made only with them has no due time.
+
+Each resolution carries a tolerance: how exactly the words pin the time down (15 minutes for
+clock times and minute/hour offsets, 3 hours for parts of a day, 12 hours for a day, a day for
+weeks and months).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from importlib import resources
+
+from heedful.care.hours import BusinessCalendar
+
+MINUTE_TOLERANCE = timedelta(minutes=15)
+PART_TOLERANCE = timedelta(hours=3)
+DAY_TOLERANCE = timedelta(hours=12)
+WEEK_TOLERANCE = timedelta(days=1)
+IMMEDIATE = timedelta(minutes=10)
+PLAUSIBLE_DAYS = 60
+
+WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    )
+}
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60,
+    "twenty-four": 24, "twenty four": 24, "forty-eight": 48, "forty eight": 48,
+    "seventy-two": 72, "seventy two": 72, "ninety": 90, "a couple of": 2, "a couple": 2,
+    "couple of": 2, "a few": 3, "few": 3, "several": 4, "half an": 0.5, "half a": 0.5,
+}  # fmt: skip
+PART_ENDS = {  # minutes after local midnight at which a part of the day is over
+    "morning": 12 * 60, "lunch": 13 * 60, "noon": 12 * 60, "afternoon": 17 * 60,
+    "evening": 21 * 60, "night": 23 * 60, "midnight": 24 * 60,
+}  # fmt: skip
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PR", "VI", "GU", "AS", "MP", "UM", "PH", "FM", "MH"})
+
+# ---- pieces: what one atom of a phrase says -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    amount: float
+    unit: str  # "minute" | "hour" | "day" | "week" | "month"
+    business: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    minute: int  # minutes after local midnight
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    name: str  # a PART_ENDS key, or "eod", "first"
+    today: bool = False  # "this morning", "tonight"
+    relative: bool = False  # "in the morning": the next one to come
+
+
+@dataclass(frozen=True, slots=True)
+class RelDay:
+    days: int  # 0 today, 1 tomorrow, 2 the day after
+
+
+@dataclass(frozen=True, slots=True)
+class Weekday:
+    index: int
+    modifier: str = ""  # "", "this", "next"
+
+
+@dataclass(frozen=True, slots=True)
+class WeekRef:
+    which: int  # 0 this week, 1 next, 2 the week after next
+    position: str  # "end", "early", "mid", "weekend", "before_weekend"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRef:
+    which: int  # 0 this month, 1 next
+
+
+@dataclass(frozen=True, slots=True)
+class CalDate:
+    month: int
+    day: int
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NumDate:
+    first: int
+    second: int
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MonthDay:
+    day: int
+
+
+@dataclass(frozen=True, slots=True)
+class NextWorkingDay:
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Exact:
+    delta: timedelta
+
+
+Value = (
+    Offset | Clock | Part | RelDay | Weekday | WeekRef | MonthRef | CalDate | NumDate | MonthDay
+    | NextWorkingDay | Exact
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    start: int
+    end: int
+    value: Value
+
+
+# ---- atoms: regular expressions that recognise pieces ---------------------------------------
+
+_NUM = (
+    r"(?:\d+(?:\.\d+)?(?:\s*(?:-|–|to|or|/)\s*\d+(?:\.\d+)?)?"
+    r"|a\s+couple(?:\s+of)?|couple\s+of|a\s+few|few|several|half\s+an?|an?"
+    r"|(?:twenty|forty|seventy)[-\s](?:four|eight|two|five)"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|forty|sixty|ninety)"
+    r"(?:\s+(?:or|to|-)\s+(?:two|three|four|five|six|seven|\d+))?"
+)
+_UNIT = (
+    r"(?P<business>(?:business|working|work)\s+)?"
+    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|hr|h|days?|weeks?|wks?|months?|fortnights?)\b"
+    r"(?P<or>\s+or\s+(?:two|so|three))?(?P<half>\s+and\s+a\s+half)?"
+)
+_CUE = (
+    r"(?:(?:with)?in|inside(?:\s+of)?|under|up\s+to|no\s+(?:more|later|longer)\s+than"
+    r"|less\s+than|(?:over|during|for|in|within)\s+the\s+next|the\s+next|next"
+    r"|takes?|taking|take\s+up\s+to|allow(?:ing)?)"
+)
+_APPROX = r"(?:\s+(?:about|around|approx(?:imately|\.)?|roughly|up\s+to|a\s+maximum\s+of|max))*"
+
+_OFFSET = re.compile(
+    rf"{_CUE}{_APPROX}\s+(?P<qty>{_NUM})\s*{_UNIT}(?:'s?\s+time|\s+time)?"
+    rf"|(?P<qty2>{_NUM})\s*(?P<business2>(?:business|working)\s+)?"
+    r"(?P<unit2>minutes?|mins?|hours?|hrs?|days?|weeks?)'?s?\s+(?:from\s+now|time)\b",
+    re.I,
+)
+_WITHIN_THE = re.compile(r"(?:with)?in\s+the\s+(?P<what>hour|day|week|month)\b", re.I)
+_NEXT_UNIT = re.compile(
+    r"(?:(?:with)?in|over|during|for)?\s*the\s+next\s+(?P<what>hour|day|week|month)\b", re.I
+)
+_CLOCK_12 = re.compile(
+    r"(?:(?P<h0>\d{1,2})(?:[:.](?P<m0>\d{2}))?\s*(?:-|–|to|and)\s*)?"
+    r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ap>a\.?m\.?|p\.?m\.?)(?![a-z])",
+    re.I,
+)
+_CLOCK_24 = re.compile(r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?!\s*(?:a\.?m|p\.?m))\b", re.I)
+_CLOCK_BARE = re.compile(
+    r"(?:at|by|before|around|until|till|from|about)\s+(?P<h>\d{1,2})"
+    r"(?:\s*o['’]?clock|\s*ish)?(?=\s*(?:$|[,.!;)]|today|tomorrow|tonight|on\s|this\s|and\s))",
+    re.I,
+)
+_PART = re.compile(
+    r"(?P<lead>this|later\s+this|later\s+in\s+the|in\s+the|by\s+the|early\s+in\s+the"
+    r"|first\s+thing\s+in\s+the|the)?\s*"
+    r"\b(?P<part>morning|afternoon|evening|night|tonight|lunch\s*time|lunch|noon|midday"
+    r"|midnight|eod|e\.o\.d\.?|cob|c\.o\.b\.?|close\s+of\s+(?:business|play)"
+    r"|end\s+of\s+(?:business|play|(?:the\s+|today'?s\s+)?(?:business\s+|working\s+|work\s+)?day)"
+    r"|first\s+thing(?:\s+in\s+the\s+morning)?)\b",
+    re.I,
+)
+_RELDAY = re.compile(
+    r"(?P<w>today|tomorrow|tmrw|tmrw|tmr|tmw|tomoz|2moro|2morrow|the\s+day\s+after\s+tomorrow"
+    r"|this\s+time\s+tomorrow|same\s+time\s+tomorrow|a\s+week\s+today|a\s+week\s+tomorrow)\b",
+    re.I,
+)
+_WEEKDAY = re.compile(
+    r"(?P<mod>this\s+coming|this|next|coming)?\s*\b"
+    r"(?P<wd>mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?)\b(?P<post>\s+next\s+week|\s+week)?",
+    re.I,
+)
+_WEEKREF = re.compile(
+    r"(?P<cue>by|before|over|at|on|during|for|until|till|within)?\s*"
+    r"(?:the\s+)?(?P<pos>(?:end|start|beginning|middle|close)\s+of\s+|early\s+|late\s+|later\s+"
+    r"|mid-?)?(?P<which>this\s+|next\s+|the\s+coming\s+|the\s+following\s+|the\s+|coming\s+"
+    r"|following\s+)?(?P<unit>weekend|week)\b(?P<after>\s+after\s+next)?",
+    re.I,
+)
+_MIDWEEK = re.compile(r"mid-?week\b", re.I)
+_MONTHREF = re.compile(
+    r"(?:the\s+)?(?P<pos>(?:end|close)\s+of\s+)?(?P<which>this|next|the)\s+month\b", re.I
+)
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY_MONTH = re.compile(
+    rf"(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(?P<y>\d{{4}}))?\b",
+    re.I,
+)
+_MONTH_DAY = re.compile(
+    rf"{_MONTH}\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?", re.I
+)
+_NUMDATE = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])", re.I)
+_ISODATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
+_MONTHDAY = re.compile(
+    r"(?:on|by|before|until|till)\s+the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b", re.I
+)
+_NEXT_WORKING = re.compile(
+    r"(?:the\s+)?(?:next|following)\s+(?:business|working|work)\s+day\b", re.I
+)
+_IMMEDIATE = re.compile(
+    r"(?:right\s+away|straight\s*away|immediately|right\s+now|this\s+(?:minute|instant)"
+    r"|in\s+a\s+(?:moment|mo|sec|second|minute|jiffy|tick|few\s+moments)|momentarily)\b",
+    re.I,
+)
+
+
+def _number(text: str) -> float:
+    """The largest number a quantity phrase names ("3-5" is 5, "a couple of" is 2)."""
+    text = re.sub(r"\s+", " ", text.strip().lower())
+    if text in NUMBER_WORDS:
+        return float(NUMBER_WORDS[text])
+    parts = re.split(r"\s*(?:-|–|\bto\b|\bor\b|/)\s*", text)
+    values = [float(p) if re.fullmatch(r"\d+(?:\.\d+)?", p) else NUMBER_WORDS.get(p) for p in parts]
+    found = [v for v in values if v is not None]
+    return float(max(found)) if found else 1.0
+
+
+_UNITS = {"m": "minute", "mi": "minute", "h": "hour", "d": "day", "w": "week", "f": "fortnight"}
+
+
+def _unit(text: str) -> str:
+    lower = text.lower()
+    if lower.startswith("mo"):
+        return "month"
+    return _UNITS.get(lower[:2], _UNITS[lower[0]])
+
+
+def _offset(m: re.Match[str]) -> Value | None:
+    qty, unit = m.group("qty") or m.group("qty2"), m.group("unit") or m.group("unit2")
+    business = bool(m.groupdict().get("business") or m.groupdict().get("business2"))
+    amount = _number(qty)
+    if m.groupdict().get("or") and "so" not in m.group("or"):
+        amount = max(amount * 2, _number(m.group("or").split()[-1]))
+    if m.groupdict().get("half"):
+        amount += 0.5
+    name = _unit(unit)
+    if name == "fortnight":
+        return Offset(amount * 14, "day", business)
+    return Offset(amount, name, business)
+
+
+def _within_the(m: re.Match[str]) -> Value:
+    what = m.group("what").lower()
+    if what == "hour":
+        return Offset(1, "hour")
+    if what == "day":
+        return Part("eod", today=True)
+    return WeekRef(0, "end") if what == "week" else MonthRef(0)
+
+
+def _clock_12(m: re.Match[str]) -> Value | None:
+    hour, minute = int(m.group("h")), int(m.group("m") or 0)
+    if not 1 <= hour <= 12 or minute > 59:
+        return None
+    pm = m.group("ap").lower().startswith("p")
+    return Clock(((hour % 12) + (12 if pm else 0)) * 60 + minute)
+
+
+def _clock_24(m: re.Match[str]) -> Value | None:
+    hour, minute = int(m.group("h")), int(m.group("m"))
+    if 1 <= hour <= 7:
+        hour += 12  # "by 5:30" in a care reply is half past five in the afternoon
+    return Clock(hour * 60 + minute)
+
+
+def _clock_bare(m: re.Match[str]) -> Value | None:
+    hour = int(m.group("h"))
+    if not 1 <= hour <= 12:
+        return None
+    return Clock((hour + 12 if hour <= 7 else hour) * 60)
+
+
+def _part(m: re.Match[str]) -> Value:
+    lead = re.sub(r"\s+", " ", (m.group("lead") or "").lower())
+    word = re.sub(r"\s+", " ", m.group("part").lower())
+    if word.startswith("first thing"):
+        return Part("first", relative=True)
+    if word in {"tonight", "night"}:
+        return Part("night", today=word == "tonight" or "this" in lead, relative=not lead)
+    if word.startswith(("eod", "e.o.d", "cob", "c.o.b", "close of", "end of")):
+        return Part("eod", today=True)
+    name = {"lunch time": "lunch", "lunchtime": "lunch", "midday": "noon"}.get(word, word)
+    if "this" in lead:
+        return Part(name, today=True)
+    if "first thing" in lead:
+        return Part("first", relative=True)
+    return Part(name, relative=lead.endswith("the") or not lead)
+
+
+def _relday(m: re.Match[str]) -> Value:
+    word = re.sub(r"\s+", " ", m.group("w").lower())
+    if word in {"this time tomorrow", "same time tomorrow"}:
+        return Exact(timedelta(days=1))
+    if word.startswith("a week"):
+        return RelDay(8 if word.endswith("tomorrow") else 7)
+    if word == "today":
+        return RelDay(0)
+    return RelDay(2 if "after" in word else 1)
+
+
+def _weekday(m: re.Match[str]) -> Value | None:
+    word = m.group("wd")
+    if len(word) <= 4 and not word[0].isupper():
+        return None  # "sun", "wed", "sat" are ordinary words unless capitalised
+    modifier = (m.group("mod") or "").lower().split()
+    post = (m.group("post") or "").strip().lower()
+    index = WEEKDAYS[word[:3].lower()]
+    if "next" in modifier or post:
+        return Weekday(index, "next")
+    return Weekday(index, "this" if modifier else "")
+
+
+def _weekref(m: re.Match[str]) -> Value | None:
+    cue = (m.group("cue") or "").lower()
+    pos = (m.group("pos") or "").strip().lower()
+    which_word = (m.group("which") or "").strip().lower()
+    if not pos and not which_word:
+        return None  # "a week" is an amount (see offsets), not a particular week
+    which = 2 if m.group("after") else (1 if which_word in {"next", "the following"} else 0)
+    if m.group("unit").lower() == "weekend":
+        return WeekRef(which, "before_weekend" if cue in {"by", "before"} else "weekend")
+    if pos.startswith(("early", "start", "beginning")):
+        return WeekRef(which, "early")
+    return WeekRef(which, "mid" if pos.startswith(("mid", "middle")) else "end")
+
+
+def _monthref(m: re.Match[str]) -> Value | None:
+    which = m.group("which").lower()
+    if which == "the" and not m.group("pos"):
+        return None
+    return MonthRef(1 if which == "next" else 0)
+
+
+def _cal_date(m: re.Match[str]) -> Value | None:
+    day = int(m.group("d"))
+    year = int(m.group("y")) if m.group("y") else None
+    return CalDate(MONTHS[m.group("mon")[:3].lower()], day, year) if 1 <= day <= 31 else None
+
+
+def _num_date(m: re.Match[str]) -> Value | None:
+    first, second = int(m.group("a")), int(m.group("b"))
+    if (first, second) == (24, 7) or not (1 <= first <= 31 and 1 <= second <= 31):
+        return None
+    year = m.group("y")
+    full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
+    return NumDate(first, second, full_year)
+
+
+Builder = Callable[[re.Match[str]], Value | None]
+ATOMS: tuple[tuple[re.Pattern[str], Builder], ...] = (
+    (_OFFSET, _offset),
+    (_WITHIN_THE, _within_the),
+    (_NEXT_UNIT, lambda m: Offset(1, m.group("what").lower())),
+    (_CLOCK_12, _clock_12),
+    (_CLOCK_24, _clock_24),
+    (_CLOCK_BARE, _clock_bare),
+    (_PART, _part),
+    (_RELDAY, _relday),
+    (_WEEKDAY, _weekday),
+    (_WEEKREF, _weekref),
+    (_MIDWEEK, lambda m: WeekRef(0, "mid")),
+    (_MONTHREF, _monthref),
+    (_DAY_MONTH, _cal_date),
+    (_MONTH_DAY, _cal_date),
+    (_NUMDATE, _num_date),
+    (_ISODATE, lambda m: CalDate(int(m.group("m")), int(m.group("d")), int(m.group("y")))),
+    (_MONTHDAY, lambda m: MonthDay(int(m.group("d")))),
+    (_NEXT_WORKING, lambda m: NextWorkingDay()),
+    (_IMMEDIATE, lambda m: Exact(IMMEDIATE)),
+)
+
+_WORD_START = re.compile(r"(?<![\w'’])[\w]")
+# Words that may sit between the pieces of one phrase: "by 5pm on Friday", "Monday or Tuesday".
+_JOINER = re.compile(
+    r"^(?:[\s,]|-|–|\b(?:on|at|by|before|around|about|the|of|in|from|between|and|or|to|until"
+    r"|till|latest|at\s+the\s+latest|no\s+later\s+than|next|this|ish)\b)*$",
+    re.I,
+)
+_NOT_FUTURE = re.compile(r"^\s*(?:ago|before\s+last|last)\b", re.I)
+_PAST_LEAD = re.compile(r"\b(?:since|last|every|each|per|ago)\s*$", re.I)
+
+
+def find_pieces(text: str, start: int = 0, end: int | None = None) -> list[Piece]:
+    """Every time piece in ``text[start:end]``, leftmost-longest, not overlapping."""
+    end = len(text) if end is None else end
+    pieces: list[Piece] = []
+    pos = start
+    while pos < end:
+        best = _longest_at(text, pos, end)
+        if best is None:
+            nxt = _WORD_START.search(text, pos + 1, end)
+            pos = nxt.start() if nxt else end
+            continue
+        if not _excluded(text, best):
+            pieces.append(best)
+        pos = best.end
+    return pieces
+
+
+def _longest_at(text: str, pos: int, end: int) -> Piece | None:
+    best: Piece | None = None
+    for pattern, build in ATOMS:
+        m = pattern.match(text, pos, end)
+        if not m or m.end() == m.start() or (best and m.end() <= best.end):
+            continue
+        value = build(m)
+        if value is not None:
+            best = Piece(m.start(), m.end(), value)
+    return best
+
+
+def _excluded(text: str, piece: Piece) -> bool:
+    """Times that are not deadlines: "last week", "for 2 days", "since Monday", "3 days ago"."""
+    before = text[max(0, piece.start - 12) : piece.start]
+    return bool(_NOT_FUTURE.match(text, piece.end) or _PAST_LEAD.search(before))
+
+
+def group_pieces(text: str, pieces: list[Piece]) -> list[list[Piece]]:
+    """Pieces next to each other (only joining words between them) form one phrase."""
+    groups: list[list[Piece]] = []
+    for piece in pieces:
+        if groups and _JOINER.match(text[groups[-1][-1].end : piece.start]):
+            groups[-1].append(piece)
+        else:
+            groups.append([piece])
+    return groups
+
+
+# ---- resolution -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    due_at: datetime  # aware UTC
+    tolerance: timedelta
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    try:
+        table = resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text()
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata is a dependency
+        return {}
+    rows = (line.split("\t") for line in table.splitlines() if not line.startswith("#"))
+    return {row[2].strip(): row[0] for row in rows if len(row) >= 3}
+
+
+def month_first(timezone: str) -> bool:
+    """Whether numeric dates are written month first where this time zone is."""
+    if timezone.startswith("US/"):
+        return True
+    return _zone_countries().get(timezone, "") in MONTH_FIRST_COUNTRIES
+
+
+@dataclass(frozen=True)
+class Resolver:
+    """Turns phrases into instants for one message: its send time and its calendar."""
+
+    sent_at: datetime
+    calendar: BusinessCalendar
+
+    @property
+    def today(self) -> date:
+        return self.calendar.local_date(self.sent_at)
+
+    @property
+    def local_minute(self) -> int:
+        local = self.sent_at.astimezone(self.calendar.zone)
+        return local.hour * 60 + local.minute
+
+    def resolve(self, group: list[Piece]) -> Resolved | None:
+        values = [p.value for p in group]
+        if any(isinstance(v, CalDate | NumDate | MonthDay) for v in values):
+            values = [v for v in values if not isinstance(v, Weekday)]  # "Monday 7 December"
+        for value in values:
+            if isinstance(value, Exact):
+                return Resolved(self.sent_at + value.delta, MINUTE_TOLERANCE)
+        days = [d for d in (self._day(v) for v in values) if d is not None]
+        clocks = [v for v in values if isinstance(v, Clock)]
+        parts = [v for v in values if isinstance(v, Part)]
+        if days:
+            day, tolerance = max(days, key=lambda d: d[0])
+            return self._on_day(day, tolerance, clocks, parts)
+        if clocks or parts:
+            return self._time_only(clocks, parts)
+        offsets = [v for v in values if isinstance(v, Offset)]
+        return self._offset(max(offsets, key=_offset_size)) if offsets else None
+
+    # -- days
+
+    def _day(self, value: Value) -> tuple[date, timedelta] | None:
+        if isinstance(value, RelDay):
+            return self.today + timedelta(days=value.days), DAY_TOLERANCE
+        if isinstance(value, Weekday):
+            return self._weekday(value), DAY_TOLERANCE
+        if isinstance(value, WeekRef):
+            return self._week(value), WEEK_TOLERANCE
+        if isinstance(value, MonthRef):
+            return self._month_end(value.which), WEEK_TOLERANCE
+        if isinstance(value, CalDate | NumDate | MonthDay):
+            found = self._date(value)
+            return (found, DAY_TOLERANCE) if found else None
+        if isinstance(value, NextWorkingDay):
+            return self.calendar.add_working_days(self.sent_at, value.count), DAY_TOLERANCE
+        return None
+
+    def _weekday(self, value: Weekday) -> date:
+        today = self.today
+        if value.modifier == "next":
+            monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+            return monday + timedelta(days=value.index)
+        ahead = (value.index - today.weekday()) % 7
+        if ahead == 0 and value.modifier != "this":
+            ahead = 7
+        return today + timedelta(days=ahead)
+
+    def _week(self, value: WeekRef) -> date:
+        today = self.today
+        monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * value.which)
+        if value.position == "weekend":
+            return monday + timedelta(days=6)
+        working = [
+            monday + timedelta(days=i)
+            for i in range(7)
+            if self.calendar.is_working_day(monday + timedelta(days=i))
+        ] or [monday + timedelta(days=i) for i in range(5)]
+        if value.position == "early":
+            chosen = working[min(1, len(working) - 1)]
+        elif value.position == "mid":
+            chosen = monday + timedelta(days=2)
+        elif value.position == "before_weekend":
+            chosen = monday + timedelta(days=4)
+        else:
+            chosen = working[-1]
+        if chosen < today or (chosen == today and self._closed_by_now(chosen)):
+            return self._week(WeekRef(value.which + 1, value.position))
+        return chosen
+
+    def _closed_by_now(self, day: date) -> bool:
+        return self.calendar.close_of(day) <= self.sent_at
+
+    def _month_end(self, which: int) -> date:
+        today = self.today
+        year, month = today.year, today.month + which
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        first_of_next = date(year + month // 12, month % 12 + 1, 1)
+        return first_of_next - timedelta(days=1)
+
+    def _date(self, value: CalDate | NumDate | MonthDay) -> date | None:
+        if isinstance(value, MonthDay):
+            return self._month_day(value.day)
+        if isinstance(value, CalDate):
+            return self._next_date(value.month, value.day, value.year)
+        first_reading = (value.first, value.second)
+        if month_first(self.calendar.timezone):
+            first_reading = (value.second, value.first)
+        readings = [first_reading, first_reading[::-1]]  # (day, month) pairs
+        found = [self._next_date(month, day, value.year) for day, month in readings]
+        return _plausible(found, self.today)
+
+    def _month_day(self, day: int) -> date | None:
+        today = self.today
+        for ahead in range(3):
+            month = (today.month - 1 + ahead) % 12 + 1
+            year = today.year + (today.month - 1 + ahead) // 12
+            candidate = _safe_date(year, month, day)
+            if candidate and candidate >= today:
+                return candidate
+        return None
+
+    def _next_date(self, month: int, day: int, year: int | None) -> date | None:
+        if year is not None:
+            return _safe_date(year, month, day)
+        candidate = _safe_date(self.today.year, month, day)
+        if candidate and candidate < self.today:
+            candidate = _safe_date(self.today.year + 1, month, day)
+        return candidate
+
+    # -- times on a day
+
+    def _on_day(
+        self, day: date, tolerance: timedelta, clocks: list[Clock], parts: list[Part]
+    ) -> Resolved:
+        if clocks:
+            minute = max(c.minute for c in clocks)
+            return Resolved(_local(self.calendar, day, minute), MINUTE_TOLERANCE)
+        if parts:
+            return Resolved(self._part_on(day, parts[-1]), min(tolerance, PART_TOLERANCE))
+        return Resolved(self._day_end(day), tolerance)
+
+    def _day_end(self, day: date) -> datetime:
+        close = self.calendar.close_of(day)
+        return close if close > self.sent_at else _local(self.calendar, day, 23 * 60 + 59)
+
+    def _part_on(self, day: date, part: Part) -> datetime:
+        if part.name == "eod":
+            return self._day_end(day)
+        if part.name == "first":
+            return self.calendar.opening_of(day) + timedelta(hours=1)
+        return _local(self.calendar, day, PART_ENDS[part.name])
+
+    def _time_only(self, clocks: list[Clock], parts: list[Part]) -> Resolved:
+        if clocks:
+            minute = max(c.minute for c in clocks)
+            when = _local(self.calendar, self.today, minute)
+            if when <= self.sent_at:
+                when = _local(self.calendar, self.today + timedelta(days=1), minute)
+            return Resolved(when, MINUTE_TOLERANCE)
+        part = parts[-1]
+        day = self.today
+        if not part.today and self._part_passed(part):
+            day += timedelta(days=1)
+        return Resolved(self._part_on(day, part), PART_TOLERANCE)
+
+    def _part_passed(self, part: Part) -> bool:
+        if part.name == "first":
+            return self.calendar.opening_of(self.today) <= self.sent_at
+        if part.name == "eod":
+            return False
+        starts = {"morning": 6 * 60, "afternoon": 12 * 60, "evening": 17 * 60, "night": 20 * 60}
+        limit = starts.get(part.name, PART_ENDS.get(part.name, 0))
+        return self.local_minute >= limit if part.relative else self.local_minute >= (
+            PART_ENDS.get(part.name, 24 * 60)
+        )
+
+    # -- offsets
+
+    def _offset(self, offset: Offset) -> Resolved:
+        if offset.unit in {"minute", "hour"}:
+            amount = timedelta(**{f"{offset.unit}s": offset.amount})
+            if offset.business:
+                due = self.calendar.add_business_time(self.sent_at, amount)
+            else:
+                due = self.sent_at + amount
+            return Resolved(due, MINUTE_TOLERANCE)
+        days = _days_of(offset)
+        if offset.business:
+            day = self.calendar.add_working_days(self.sent_at, days)
+        else:
+            day = self.today + timedelta(days=days)
+        tolerance = DAY_TOLERANCE if offset.unit == "day" else WEEK_TOLERANCE
+        return Resolved(self._day_end(day), tolerance)
+
+
+def _days_of(offset: Offset) -> int:
+    per_unit = {"day": 1, "week": 7, "month": 30}[offset.unit]
+    if offset.business and offset.unit == "week":
+        per_unit = 5
+    whole = offset.amount * per_unit
+    return int(whole) if whole == int(whole) else int(whole) + 1
+
+
+def _offset_size(offset: Offset) -> float:
+    seconds = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000}
+    return offset.amount * seconds[offset.unit]
+
+
+def _local(calendar: BusinessCalendar, day: date, minute: int) -> datetime:
+    return calendar.local_time(day, minute // 60, minute % 60)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _plausible(readings: list[date | None], today: date) -> date | None:
+    """The locale reading, unless it is impossible or far off while the other one is near."""
+    first, second = readings
+    if first is None:
+        return second
+    near = timedelta(days=PLAUSIBLE_DAYS)
+    if second is not None and first - today > near >= second - today:
+        return second
+    return first
+
+
+def iter_groups(text: str, start: int = 0, end: int | None = None) -> Iterator[list[Piece]]:
+    """The time phrases in ``text[start:end]``, in order."""
+    yield from group_pieces(text, find_pieces(text, start, end))

@@ -1,0 +1,1 @@
+"""Facebook Pages: feed comments and posts, mentions, ratings and Messenger conversations."""

@@ -1,0 +1,85 @@
+"""The coach: runs every enabled rule over a draft and returns the findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from heedful.clock import Clock, SystemClock
+from heedful.coach.analysis import DraftAnalysis, PromiseExtractor
+from heedful.coach.canned import SentReplyIndex
+from heedful.coach.config import CoachConfig
+from heedful.coach.draft import Draft
+from heedful.coach.findings import Finding, sort_findings
+from heedful.coach.mood import CueMoodReader, MoodReader
+from heedful.coach.registry import rule_classes
+from heedful.coach.rules.base import Rule
+from heedful.domain.promises import ExtractedPromise
+from heedful.errors import ConfigError
+
+
+def default_promise_extractor(text: str, sent_at: datetime) -> Sequence[ExtractedPromise]:
+    from heedful.care.promises import extract_promises
+
+    return extract_promises(text, sent_at)
+
+
+class Coach:
+    """A configured set of rules. Build one per workspace (cheap) and reuse it."""
+
+    def __init__(
+        self,
+        config: CoachConfig | None = None,
+        *,
+        rules: Iterable[Rule[Any]] | None = None,
+        mood_reader: MoodReader | None = None,
+        promise_extractor: PromiseExtractor | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config or CoachConfig()
+        self.rules = list(rules) if rules is not None else configure_rules(self.config)
+        self.mood_reader = mood_reader or CueMoodReader()
+        self.promise_extractor = promise_extractor or default_promise_extractor
+        self.clock = clock or SystemClock()
+
+    def analyse(self, draft: Draft, history: SentReplyIndex | None = None) -> DraftAnalysis:
+        return DraftAnalysis(
+            draft,
+            now=self.clock.now(),
+            mood_reader=self.mood_reader,
+            promise_extractor=self.promise_extractor,
+            history=history,
+        )
+
+    def check(self, draft: Draft, history: SentReplyIndex | None = None) -> list[Finding]:
+        """Findings for ``draft``, most severe first; ``history`` feeds the canned check."""
+        analysis = self.analyse(draft, history)
+        findings = [finding for rule in self.rules for finding in rule.check(analysis)]
+        return sort_findings(findings)
+
+
+def configure_rules(config: CoachConfig) -> list[Rule[Any]]:
+    """Every installed rule, configured from the workspace's settings."""
+    classes = rule_classes()
+    unknown = sorted(set(config.rules) - set(classes))
+    if unknown:
+        raise ConfigError(f"coach settings name unknown rules: {', '.join(unknown)}")
+    rules = []
+    for rule_id, cls in classes.items():
+        try:
+            rules.append(cls.configure(config.raw_settings(rule_id)))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(f"coach rule {rule_id}: {where}: {first['msg']}") from None
+    return rules
+
+
+def check_draft(
+    draft: Draft, config: CoachConfig | None = None, history: SentReplyIndex | None = None
+) -> list[Finding]:
+    """One-shot convenience: build a coach with ``config`` and check ``draft``."""
+    return Coach(config).check(draft, history)

@@ -1,0 +1,1 @@
+"""Read models: what the API, pages and reports show. No writes here."""

@@ -1,0 +1,181 @@
+"""The "Customer Support on Twitter" (TWCS, Kaggle ``twcs.csv``) format.
+
+Columns: ``tweet_id, author_id, inbound, created_at, text, response_tweet_id,
+in_response_to_tweet_id`` (others are ignored). Brand accounts are the ``inbound=False``
+authors; their tweets are the brand's outbound replies. Times look like
+``Tue Oct 31 22:10:47 +0000 2017`` (ISO-8601 is accepted too; TWCS times without an offset
+are UTC). Reading is streamed: memory stays flat whatever the file size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+from heedful.domain import Author, Direction, InboundEvent, MessageKind, Visibility
+from heedful.errors import InputRejected
+from heedful.services.importers.runner import Row
+from heedful.services.ingest import MAX_TEXT_CHARS, validate_event
+
+REQUIRED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+MENTION = re.compile(r"@(\w{1,50})")
+TWEET_ID = re.compile(r"^\d{1,30}$")
+CHANNEL = "x"
+FIELD_LIMIT = 16 * 1024 * 1024  # one field may be huge (it is then quarantined, not fatal)
+
+
+def parse_twcs_time(value: str) -> datetime:
+    """``Tue Oct 31 22:10:47 +0000 2017`` (fast path) or ISO-8601 (UTC when no offset)."""
+    parts = value.split()
+    if len(parts) == 6 and parts[1] in MONTHS:
+        _, month, day, clock_time, offset, year = parts
+        hh, mm, ss = clock_time.split(":")
+        sign = -1 if offset.startswith("-") else 1
+        delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])) * sign
+        local = datetime(
+            int(year), MONTHS[month], int(day), int(hh), int(mm), int(ss), tzinfo=timezone(delta)
+        )
+        return local.astimezone(UTC)
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _tweet_id(value: str, column: str) -> str:
+    value = value.strip()
+    if value.endswith(".0"):  # pandas-written exports turn id columns into floats
+        value = value[:-2]
+    if not TWEET_ID.match(value):
+        raise InputRejected(f"{column} {value[:40]!r} is not a tweet id")
+    return value
+
+
+def _inbound(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"true", "1", "yes"}:
+        return True
+    if lowered in {"false", "0", "no"}:
+        return False
+    raise InputRejected(f"inbound {value[:20]!r} is neither True nor False")
+
+
+class TwcsReader:
+    """Iterates a TWCS file as :class:`Row` objects; ``position`` is the bytes read so far."""
+
+    def __init__(self, stream: BinaryIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+        self.text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+        csv.field_size_limit(FIELD_LIMIT)
+        self.reader = csv.reader(self.text)
+        self.columns = self._header()
+
+    @property
+    def position(self) -> int:
+        return self.stream.tell()
+
+    def _header(self) -> dict[str, int]:
+        try:
+            header = next(self.reader)
+        except StopIteration:
+            raise InputRejected(f"{self.name} is empty: expected a TWCS header row") from None
+        names = [h.strip().lstrip("\ufeff") for h in header]
+        missing = [c for c in REQUIRED if c not in names]
+        if missing:
+            raise InputRejected(
+                f"{self.name} is not a TWCS file: missing column(s) {', '.join(missing)} "
+                f"(found: {', '.join(names[:12])})"
+            )
+        self.width = len(names)
+        return {name: names.index(name) for name in REQUIRED}
+
+    def __iter__(self) -> Iterator[Row]:
+        number = 0
+        while True:
+            number += 1
+            try:
+                fields = next(self.reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Row(f"row {number}", raw=str(exc).encode(), reason=f"unparseable CSV: {exc}")
+                continue
+            yield self._row(number, fields)
+
+    def _row(self, number: int, fields: list[str]) -> Row:
+        locator = f"row {number}"
+        try:
+            event = self._event(fields, locator)
+        except InputRejected as exc:
+            return Row(locator, raw=_raw(fields), reason=exc.reason)
+        reason = validate_event(event, MAX_TEXT_CHARS)
+        if reason is not None:
+            return Row(locator, raw=_raw(fields), reason=reason)
+        return Row(locator, event=event)
+
+    def _event(self, fields: list[str], locator: str) -> InboundEvent:
+        if not fields or fields == [""]:
+            raise InputRejected("empty row")
+        if len(fields) != self.width:
+            raise InputRejected(f"row has {len(fields)} fields, the header has {self.width}")
+        if any(_has_surrogates(f) for f in fields):
+            raise InputRejected("not valid UTF-8 text")
+        c = self.columns
+        tweet_id = _tweet_id(fields[c["tweet_id"]], "tweet_id")
+        author = fields[c["author_id"]].strip()
+        if not author:
+            raise InputRejected("author_id is empty")
+        inbound = _inbound(fields[c["inbound"]])
+        try:
+            created = parse_twcs_time(fields[c["created_at"]])
+        except (ValueError, KeyError, IndexError):
+            raise InputRejected(
+                f"created_at {fields[c['created_at']][:40]!r} is not a date"
+            ) from None
+        parent_raw = fields[c["in_response_to_tweet_id"]].strip()
+        parent = _tweet_id(parent_raw, "in_response_to_tweet_id") if parent_raw else None
+        text = fields[c["text"]]
+        mention = MENTION.search(text) if inbound else None
+        return InboundEvent(
+            channel=CHANNEL,
+            external_id=tweet_id,
+            author=Author(external_id=author, handle=author),
+            text=text,
+            created_at=created,
+            kind=MessageKind.REPLY if parent or not inbound else MessageKind.POST,
+            direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
+            visibility=Visibility.PUBLIC,
+            in_reply_to=parent,
+            account_ref=mention.group(1) if mention else None,
+            raw_ref=f"{self.name}#{locator}",
+        )
+
+
+def _has_surrogates(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _raw(fields: list[str]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(fields)
+    return buffer.getvalue().encode("utf-8", errors="surrogateescape")
+
+
+def open_twcs(path: Path) -> TwcsReader:
+    return TwcsReader(path.open("rb"), path.name)

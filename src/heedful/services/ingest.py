@@ -1,0 +1,1060 @@
+"""The ingest service: the single path every source uses (importers, connectors, webhooks).
+
+A batch of normalized :class:`~heedful.domain.InboundEvent` objects becomes, in the caller's
+transaction:
+
+1. invalid events → quarantine (with the reason), never dropped;
+2. idempotent upsert of each author's contact identity (a new identity gets a new contact);
+3. duplicates (same channel + platform id already stored) skipped — the unique constraint is
+   the final word, so two writers racing still store a message once;
+4. threading into conversations (see :class:`_Threader` for the rules);
+5. messages stored, conversation timestamps recomputed;
+6. one ``ingest.batch`` event logged (plus one per conversation merge).
+
+Everything is set-based (a handful of queries per batch, whatever its size), so a million-row
+import and a single webhook event take the same code path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from heedful.clock import Clock
+from heedful.domain import ConversationStatus, Direction, InboundEvent
+from heedful.store.base import metadata, table_of
+from heedful.store.dialect import insert_ignoring_conflicts, lock_keys
+from heedful.store.tables import (
+    ChannelAccount,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Event,
+    Message,
+    Quarantine,
+)
+
+MAX_TEXT_CHARS = 100_000
+MAX_ID_CHARS = 255
+QUERY_CHUNK = 2000
+
+MESSAGE = table_of(Message)
+CONVERSATION = table_of(Conversation)
+IDENTITY = table_of(ContactIdentity)
+CONTACT = table_of(Contact)
+ACCOUNT = table_of(ChannelAccount)
+QUARANTINE = table_of(Quarantine)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How a batch is threaded and recorded."""
+
+    # A customer's new non-reply message joins their open conversation on the same channel
+    # when that conversation saw activity within this window (default: 24 hours).
+    window: timedelta = timedelta(hours=24)
+    source: str = "api"  # recorded with the batch event and on quarantined input
+    actor: str = "system"
+    max_text_chars: int = MAX_TEXT_CHARS
+
+
+@dataclass
+class IngestResult:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    conversations_created: int = 0
+    conversations_merged: int = 0
+    message_ids: list[int] = field(default_factory=list)
+    conversation_ids: set[int] = field(default_factory=set)  # conversations with new messages
+    reasons: dict[str, int] = field(default_factory=dict)  # quarantine reasons and counts
+
+    def add(self, other: IngestResult) -> None:
+        for name in (
+            "received",
+            "stored",
+            "duplicates",
+            "quarantined",
+            "conversations_created",
+            "conversations_merged",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.message_ids.extend(other.message_ids)
+        self.conversation_ids |= other.conversation_ids
+        for reason, count in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + count
+
+
+def validate_event(event: InboundEvent, max_text_chars: int = MAX_TEXT_CHARS) -> str | None:
+    """Why this event cannot be stored, in plain words; ``None`` when it can."""
+    if not event.channel or len(event.channel) > 32:
+        return "missing or over-long channel"
+    if not event.external_id or len(event.external_id) > MAX_ID_CHARS:
+        return "missing or over-long message id"
+    if not event.author.external_id or len(event.author.external_id) > MAX_ID_CHARS:
+        return "missing or over-long author id"
+    for name in ("handle", "display_name"):
+        value = getattr(event.author, name)
+        if value is not None and len(value) > MAX_ID_CHARS:
+            return f"author {name} longer than {MAX_ID_CHARS} characters"
+    for name in ("in_reply_to", "thread_ref", "account_ref"):
+        value = getattr(event, name)
+        if value is not None and len(value) > MAX_ID_CHARS:
+            return f"{name} longer than {MAX_ID_CHARS} characters"
+    if event.created_at.tzinfo is None or event.created_at.utcoffset() is None:
+        return "created_at has no time zone"
+    if len(event.text) > max_text_chars:
+        return f"text of {len(event.text):,} characters is over the {max_text_chars:,} limit"
+    if "\x00" in event.text:
+        return "text contains NUL characters"
+    if event.author.followers is not None and not 0 <= event.author.followers < 2**62:
+        return "impossible follower count"
+    return None
+
+
+def quarantine(
+    session: Session,
+    *,
+    workspace_id: int | None,
+    source: str,
+    raw: bytes,
+    reason: str,
+    now: datetime,
+    locator: str | None = None,
+) -> bool:
+    """Keep rejected input with its reason. The same input twice is kept once (returns False)."""
+    fingerprint = hashlib.sha256(source.encode() + b"\x00" + raw).hexdigest()
+    stmt = insert_ignoring_conflicts(session, QUARANTINE, "fingerprint")
+    result = session.execute(
+        stmt.values(
+            workspace_id=workspace_id,
+            source=source[:255],
+            locator=locator[:255] if locator else None,
+            raw=raw,
+            reason=reason,
+            fingerprint=fingerprint,
+            created_at=now,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def ingest_events(
+    session: Session,
+    workspace_id: int,
+    events: Sequence[InboundEvent],
+    *,
+    clock: Clock,
+    options: IngestOptions | None = None,
+) -> IngestResult:
+    """Store a batch of events in ``workspace_id`` (see the module docstring). The caller owns
+    the transaction: commit after, and a crash before the commit leaves nothing behind."""
+    return _Batch(session, workspace_id, clock, options or IngestOptions()).run(events)
+
+
+def chunked(values: Sequence[Any], size: int = QUERY_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass
+class _Identity:
+    id: int
+    contact_id: int
+
+
+@dataclass
+class _ExistingConversation:
+    id: int
+    last_activity_at: datetime
+
+
+class _Batch:
+    def __init__(
+        self, session: Session, workspace_id: int, clock: Clock, options: IngestOptions
+    ) -> None:
+        self.session = session
+        self.ws = workspace_id
+        self.clock = clock
+        self.options = options
+        self.now = clock.now()
+        self.result = IngestResult()
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def run(self, events: Sequence[InboundEvent]) -> IngestResult:
+        self.result.received = len(events)
+        fresh = self._drop_invalid(events)
+        fresh = self._drop_repeats_in_batch(fresh)
+        if not fresh:
+            return self.result
+        lock_keys(self.session, self._lock_keys(fresh))
+        fresh = self._drop_stored(fresh)
+        if not fresh:
+            return self.result
+        fresh.sort(key=lambda e: (e.created_at, e.external_id))
+        identities = self._upsert_identities(fresh)
+        accounts = self._resolve_accounts(fresh)
+        threader = _Threader(self, fresh, identities)
+        assignment = threader.assign()
+        self._store(fresh, assignment, threader, identities, accounts)
+        self._log_batch()
+        return self.result
+
+    def _drop_invalid(self, events: Sequence[InboundEvent]) -> list[InboundEvent]:
+        valid = []
+        for event in events:
+            reason = validate_event(event, self.options.max_text_chars)
+            if reason is None:
+                valid.append(event)
+                continue
+            raw = json.dumps(event.as_json(), ensure_ascii=False, default=str).encode("utf-8")
+            quarantine(
+                self.session,
+                workspace_id=self.ws,
+                source=self.options.source,
+                raw=raw,
+                reason=reason,
+                now=self.now,
+                locator=event.raw_ref,
+            )
+            self.result.quarantined += 1
+            self.result.reasons[reason] = self.result.reasons.get(reason, 0) + 1
+        return valid
+
+    def _drop_repeats_in_batch(self, events: list[InboundEvent]) -> list[InboundEvent]:
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for event in events:
+            key = (event.channel, event.external_id)
+            if key in seen:
+                self.result.duplicates += 1
+                continue
+            seen.add(key)
+            unique.append(event)
+        return unique
+
+    def _lock_keys(self, events: list[InboundEvent]) -> Iterable[str]:
+        for e in events:
+            yield f"{self.ws}:m:{e.channel}:{e.external_id}"
+            yield f"{self.ws}:a:{e.channel}:{e.author.external_id}"
+            if e.in_reply_to:
+                yield f"{self.ws}:m:{e.channel}:{e.in_reply_to}"
+
+    def _drop_stored(self, events: list[InboundEvent]) -> list[InboundEvent]:
+        stored = self._existing_message_ids({(e.channel, e.external_id) for e in events})
+        fresh = [e for e in events if (e.channel, e.external_id) not in stored]
+        self.result.duplicates += len(events) - len(fresh)
+        return fresh
+
+    def _existing_message_ids(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for channel, ids in _group_by_channel(keys).items():
+            for part in chunked(ids):
+                rows = self.session.execute(
+                    select(MESSAGE.c.external_id).where(
+                        MESSAGE.c.workspace_id == self.ws,
+                        MESSAGE.c.channel == channel,
+                        MESSAGE.c.external_id.in_(part),
+                    )
+                )
+                found.update((channel, external_id) for (external_id,) in rows)
+        return found
+
+    # -- identities ------------------------------------------------------------------------
+
+    def _upsert_identities(self, events: list[InboundEvent]) -> dict[tuple[str, str], _Identity]:
+        latest: dict[tuple[str, str], InboundEvent] = {}
+        for e in events:
+            if e.direction is Direction.INBOUND:
+                latest[(e.channel, e.author.external_id)] = e  # sorted: the newest wins
+        known = self._load_identities(set(latest))
+        missing = [key for key in latest if key not in known]
+        if missing:
+            self._create_identities([latest[key] for key in missing])
+            known.update(self._load_identities(set(missing)))
+        self._refresh_identities(latest, known)
+        return {key: _Identity(row["id"], row["contact_id"]) for key, row in known.items()}
+
+    def _load_identities(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        found: dict[tuple[str, str], Any] = {}
+        for channel, ids in _group_by_channel(keys).items():
+            for part in chunked(ids):
+                rows = self.session.execute(
+                    select(
+                        IDENTITY.c.id,
+                        IDENTITY.c.contact_id,
+                        IDENTITY.c.external_id,
+                        IDENTITY.c.handle,
+                        IDENTITY.c.display_name,
+                        IDENTITY.c.followers,
+                    ).where(
+                        IDENTITY.c.workspace_id == self.ws,
+                        IDENTITY.c.channel == channel,
+                        IDENTITY.c.external_id.in_(part),
+                    )
+                ).mappings()
+                found.update({(channel, row["external_id"]): row for row in rows})
+        return found
+
+    def _create_identities(self, events: list[InboundEvent]) -> None:
+        contact_rows = [
+            {
+                "workspace_id": self.ws,
+                "display_name": e.author.display_name or e.author.handle,
+                "created_at": self.now,
+            }
+            for e in events
+        ]
+        contact_ids = (
+            self.session.execute(
+                insert(CONTACT).returning(CONTACT.c.id, sort_by_parameter_order=True), contact_rows
+            )
+            .scalars()
+            .all()
+        )
+        identity_rows = [
+            {
+                "workspace_id": self.ws,
+                "contact_id": contact_id,
+                "channel": e.channel,
+                "external_id": e.author.external_id,
+                "handle": e.author.handle,
+                "display_name": e.author.display_name,
+                "followers": e.author.followers,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            for e, contact_id in zip(events, contact_ids, strict=True)
+        ]
+        stmt = insert_ignoring_conflicts(
+            self.session, IDENTITY, "workspace_id", "channel", "external_id"
+        )
+        self.session.execute(stmt, identity_rows)
+
+    def _refresh_identities(
+        self, latest: dict[tuple[str, str], InboundEvent], known: dict[tuple[str, str], Any]
+    ) -> None:
+        changes = []
+        for key, event in latest.items():
+            row = known[key]
+            author = event.author
+            new = {
+                "handle": author.handle or row["handle"],
+                "display_name": author.display_name or row["display_name"],
+                "followers": author.followers if author.followers is not None else row["followers"],
+            }
+            if any(new[name] != row[name] for name in new):
+                changes.append({"_id": row["id"], **new, "updated_at": self.now})
+        if changes:
+            self.session.execute(
+                update(IDENTITY)
+                .where(IDENTITY.c.id == bindparam("_id"))
+                .values(
+                    handle=bindparam("handle"),
+                    display_name=bindparam("display_name"),
+                    followers=bindparam("followers"),
+                    updated_at=bindparam("updated_at"),
+                ),
+                changes,
+            )
+
+    # -- brand accounts --------------------------------------------------------------------
+
+    def _resolve_accounts(self, events: list[InboundEvent]) -> dict[tuple[str, str], int]:
+        """Channel account ids by (channel, account external id or handle). Outbound authors
+        are the brand's own accounts and are created when first seen (imports)."""
+        wanted = {(e.channel, e.account_ref) for e in events if e.account_ref}
+        outbound = {
+            (e.channel, e.author.external_id): e
+            for e in events
+            if e.direction is Direction.OUTBOUND
+        }
+        wanted |= set(outbound)
+        if not wanted:
+            return {}
+        channels = {channel for channel, _ in wanted}
+        rows = self.session.execute(
+            select(ACCOUNT.c.id, ACCOUNT.c.channel, ACCOUNT.c.external_id, ACCOUNT.c.handle).where(
+                ACCOUNT.c.workspace_id == self.ws, ACCOUNT.c.channel.in_(channels)
+            )
+        ).all()
+        found = _account_index(rows)
+        missing = [key for key in outbound if key not in found]
+        if missing:
+            stmt = insert_ignoring_conflicts(
+                self.session, ACCOUNT, "workspace_id", "channel", "external_id"
+            )
+            self.session.execute(
+                stmt,
+                [
+                    {
+                        "workspace_id": self.ws,
+                        "channel": channel,
+                        "external_id": external_id,
+                        "handle": outbound[(channel, external_id)].author.handle or external_id,
+                        "display_name": outbound[(channel, external_id)].author.display_name,
+                        "followers": outbound[(channel, external_id)].author.followers,
+                        "status": "active",
+                        "config": {},
+                        "cursor": {},
+                        "created_at": self.now,
+                    }
+                    for channel, external_id in missing
+                ],
+            )
+            return self._resolve_accounts_again(channels)
+        return found
+
+    def _resolve_accounts_again(self, channels: set[str]) -> dict[tuple[str, str], int]:
+        rows = self.session.execute(
+            select(ACCOUNT.c.id, ACCOUNT.c.channel, ACCOUNT.c.external_id, ACCOUNT.c.handle).where(
+                ACCOUNT.c.workspace_id == self.ws, ACCOUNT.c.channel.in_(channels)
+            )
+        ).all()
+        return _account_index(rows)
+
+    # -- storing ---------------------------------------------------------------------------
+
+    def _store(
+        self,
+        events: list[InboundEvent],
+        assignment: dict[tuple[str, str], int],
+        threader: _Threader,
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> None:
+        new_keys = sorted({k for k in assignment.values() if k < 0}, key=lambda k: -k)
+        created = self._create_conversations(new_keys, events, assignment, identities, accounts)
+        conv_of = {key: (created[k] if k < 0 else k) for key, k in assignment.items()}
+        inserted = self._insert_messages(events, conv_of, identities, accounts)
+        self._merge(threader.merges())
+        touched = {
+            conv_of[(e.channel, e.external_id)]
+            for e in events
+            if (e.channel, e.external_id) in inserted
+        }
+        empty_new = set(created.values()) - touched
+        if empty_new:  # a racing writer stored all of their messages first
+            self.session.execute(delete(CONVERSATION).where(CONVERSATION.c.id.in_(empty_new)))
+        self.result.conversations_created = len(created) - len(empty_new)
+        existing = touched - set(created.values())
+        if len(inserted) < len(events):
+            existing = touched  # new conversations lost messages: recompute them too
+        self._recompute(existing, events, conv_of, inserted, identities, accounts)
+        self.result.stored = len(inserted)
+        self.result.duplicates += len(events) - len(inserted)
+        self.result.message_ids = sorted(inserted.values())
+        self.result.conversation_ids = touched
+
+    def _create_conversations(
+        self,
+        keys: list[int],
+        events: list[InboundEvent],
+        assignment: dict[tuple[str, str], int],
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> dict[int, int]:
+        if not keys:
+            return {}
+        members: dict[int, list[InboundEvent]] = defaultdict(list)
+        for e in events:
+            k = assignment[(e.channel, e.external_id)]
+            if k < 0:
+                members[k].append(e)
+        rows = [self._conversation_row(members[k], identities, accounts) for k in keys]
+        ids = (
+            self.session.execute(
+                insert(CONVERSATION).returning(CONVERSATION.c.id, sort_by_parameter_order=True),
+                rows,
+            )
+            .scalars()
+            .all()
+        )
+        return dict(zip(keys, ids, strict=True))
+
+    def _conversation_row(
+        self,
+        events: list[InboundEvent],
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> dict[str, Any]:
+        inbound = [e for e in events if e.direction is Direction.INBOUND]
+        outbound = [e for e in events if e.direction is Direction.OUTBOUND]
+        first_in = inbound[0].created_at if inbound else None
+        contact = (
+            identities[(inbound[0].channel, inbound[0].author.external_id)].contact_id
+            if inbound
+            else None
+        )
+        responses = [
+            e.created_at for e in outbound if first_in is not None and e.created_at >= first_in
+        ]
+        return {
+            "workspace_id": self.ws,
+            "contact_id": contact,
+            "channel": events[0].channel,
+            "channel_account_id": _first_account(events, accounts),
+            "status": ConversationStatus.NEW.value,
+            "priority": 0,
+            "subject": next((e.subject for e in events if e.subject), None),
+            "message_count": len(events),
+            "first_inbound_at": first_in,
+            "first_response_at": min(responses) if responses else None,
+            "last_inbound_at": inbound[-1].created_at if inbound else None,
+            "last_outbound_at": outbound[-1].created_at if outbound else None,
+            "last_activity_at": events[-1].created_at,
+            "created_at": events[0].created_at,
+        }
+
+    def _insert_messages(
+        self,
+        events: list[InboundEvent],
+        conv_of: dict[tuple[str, str], int],
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> dict[tuple[str, str], int]:
+        rows = [self._message_row(e, conv_of, identities, accounts) for e in events]
+        stmt = insert_ignoring_conflicts(
+            self.session, MESSAGE, "workspace_id", "channel", "external_id"
+        )
+        result = self.session.execute(
+            stmt.returning(MESSAGE.c.id, MESSAGE.c.channel, MESSAGE.c.external_id), rows
+        )
+        return {(channel, external_id): mid for mid, channel, external_id in result}
+
+    def _message_row(
+        self,
+        e: InboundEvent,
+        conv_of: dict[tuple[str, str], int],
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> dict[str, Any]:
+        inbound = e.direction is Direction.INBOUND
+        identity = identities.get((e.channel, e.author.external_id)) if inbound else None
+        account = accounts.get((e.channel, e.author.external_id)) if not inbound else None
+        if account is None and e.account_ref:
+            account = accounts.get((e.channel, e.account_ref))
+        return {
+            "workspace_id": self.ws,
+            "conversation_id": conv_of[(e.channel, e.external_id)],
+            "channel": e.channel,
+            "channel_account_id": account,
+            "external_id": e.external_id,
+            "in_reply_to_external_id": e.in_reply_to,
+            "thread_ref": e.thread_ref,
+            "kind": e.kind.value,
+            "direction": e.direction.value,
+            "visibility": e.visibility.value,
+            "author_identity_id": identity.id if identity else None,
+            "agent_id": None,
+            "text": e.text,
+            "unsolicited": e.unsolicited,
+            "created_at": e.created_at,
+            "ingested_at": self.now,
+            "raw_ref": e.raw_ref[:500] if e.raw_ref else None,
+        }
+
+    def _merge(self, merges: list[tuple[int, int]]) -> None:
+        """Fold conversation ``loser`` into ``winner``: every row that points at the loser (in
+        any table, including other areas' tables) is re-pointed, then the loser is deleted."""
+        for loser, winner in merges:
+            for table, column in _conversation_references():
+                self.session.execute(
+                    update(table).where(column == loser).values({column.name: winner})
+                )
+            owner = self.session.scalar(
+                select(CONVERSATION.c.owner_id).where(CONVERSATION.c.id == loser)
+            )
+            if owner is not None:
+                self.session.execute(
+                    update(CONVERSATION)
+                    .where(CONVERSATION.c.id == winner, CONVERSATION.c.owner_id.is_(None))
+                    .values(owner_id=owner)
+                )
+            self.session.execute(delete(CONVERSATION).where(CONVERSATION.c.id == loser))
+            self.session.add(
+                Event(
+                    workspace_id=self.ws,
+                    actor=self.options.actor,
+                    kind="conversation.merged",
+                    subject_type="conversation",
+                    subject_id=winner,
+                    data={"merged": loser, "reason": "reply threading"},
+                    created_at=self.now,
+                )
+            )
+            self.result.conversations_merged += 1
+
+    def _recompute(
+        self,
+        conversation_ids: set[int],
+        events: list[InboundEvent],
+        conv_of: dict[tuple[str, str], int],
+        inserted: dict[tuple[str, str], int],
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> None:
+        if not conversation_ids:
+            return
+        ids = sorted(conversation_ids)
+        recompute_conversation_timestamps(self.session, ids)
+        self._fill_contact_and_account(ids, events, conv_of, inserted, identities, accounts)
+        self._reopen(ids, events, conv_of, inserted)
+
+    def _fill_contact_and_account(
+        self,
+        ids: list[int],
+        events: list[InboundEvent],
+        conv_of: dict[tuple[str, str], int],
+        inserted: dict[tuple[str, str], int],
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> None:
+        wanted = set(ids)
+        contact_for: dict[int, int] = {}
+        account_for: dict[int, int] = {}
+        for e in events:
+            key = (e.channel, e.external_id)
+            conv = conv_of[key]
+            if key not in inserted or conv not in wanted:
+                continue
+            if e.direction is Direction.INBOUND:
+                contact_for.setdefault(
+                    conv, identities[(e.channel, e.author.external_id)].contact_id
+                )
+            account = _first_account([e], accounts)
+            if account is not None:
+                account_for.setdefault(conv, account)
+        for conv, contact in contact_for.items():
+            self.session.execute(
+                update(CONVERSATION)
+                .where(CONVERSATION.c.id == conv, CONVERSATION.c.contact_id.is_(None))
+                .values(contact_id=contact)
+            )
+        for conv, account in account_for.items():
+            self.session.execute(
+                update(CONVERSATION)
+                .where(CONVERSATION.c.id == conv, CONVERSATION.c.channel_account_id.is_(None))
+                .values(channel_account_id=account)
+            )
+
+    def _reopen(
+        self,
+        ids: list[int],
+        events: list[InboundEvent],
+        conv_of: dict[tuple[str, str], int],
+        inserted: dict[tuple[str, str], int],
+    ) -> None:
+        """A customer writing again reopens a resolved conversation, or one waiting on them."""
+        newest_in: dict[int, datetime] = {}
+        for e in events:
+            key = (e.channel, e.external_id)
+            if key in inserted and e.direction is Direction.INBOUND:
+                conv = conv_of[key]
+                newest_in[conv] = max(newest_in.get(conv, e.created_at), e.created_at)
+        rows = self.session.execute(
+            select(
+                CONVERSATION.c.id,
+                CONVERSATION.c.status,
+                CONVERSATION.c.resolved_at,
+                CONVERSATION.c.last_outbound_at,
+            ).where(
+                CONVERSATION.c.id.in_([i for i in ids if i in newest_in]),
+                CONVERSATION.c.status.in_(
+                    [ConversationStatus.RESOLVED.value, ConversationStatus.WAITING.value]
+                ),
+            )
+        ).all()
+        for conv, status, resolved_at, last_out in rows:
+            since = resolved_at if status == ConversationStatus.RESOLVED.value else last_out
+            if since is None or newest_in[conv] >= since:
+                self.session.execute(
+                    update(CONVERSATION)
+                    .where(CONVERSATION.c.id == conv)
+                    .values(status=ConversationStatus.OPEN.value, resolved_at=None)
+                )
+                self.session.add(
+                    Event(
+                        workspace_id=self.ws,
+                        actor=self.options.actor,
+                        kind="conversation.reopened",
+                        subject_type="conversation",
+                        subject_id=conv,
+                        data={"from": status, "reason": "the customer wrote again"},
+                        created_at=self.now,
+                    )
+                )
+
+    def _log_batch(self) -> None:
+        r = self.result
+        if not (r.stored or r.quarantined or r.conversations_merged):
+            return  # a re-run that found nothing new changes nothing, not even the log
+        self.session.add(
+            Event(
+                workspace_id=self.ws,
+                actor=self.options.actor,
+                kind="ingest.batch",
+                subject_type="workspace",
+                subject_id=self.ws,
+                data={
+                    "source": self.options.source,
+                    "received": r.received,
+                    "stored": r.stored,
+                    "duplicates": r.duplicates,
+                    "quarantined": r.quarantined,
+                    "conversations_created": r.conversations_created,
+                    "conversations_merged": r.conversations_merged,
+                    "first_message_id": min(r.message_ids) if r.message_ids else None,
+                    "last_message_id": max(r.message_ids) if r.message_ids else None,
+                },
+                created_at=self.now,
+            )
+        )
+
+
+class _Threader:
+    """Assigns each new event to a conversation.
+
+    Rules, in order:
+    1. a reply (by platform id) joins the conversation of the message it answers;
+    2. a message in a platform thread (DM conversation, e-mail References) joins that thread's
+       conversation;
+    3. a message that stored messages were waiting for (their parent arrived late) joins their
+       conversation; if it already had one, the waiting conversations are merged into it;
+    4. a customer's new message that is not a reply joins their open conversation on the same
+       channel when it saw activity within the window;
+    5. otherwise it starts a new conversation.
+    Existing conversations are keyed by their id (> 0), new ones by negative keys; merged
+    groups resolve to the oldest existing conversation (union-find).
+    """
+
+    def __init__(
+        self,
+        batch: _Batch,
+        events: list[InboundEvent],
+        identities: dict[tuple[str, str], _Identity],
+    ) -> None:
+        self.batch = batch
+        self.session = batch.session
+        self.ws = batch.ws
+        self.events = events
+        self.identities = identities
+        self.parent: dict[int, int] = {}
+        self.next_key = -1
+        self.assigned: dict[tuple[str, str], int] = {}
+        self.waiting: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.latest_for_contact: dict[tuple[int, str], tuple[int, datetime]] = {}
+        self.existing_merges: list[tuple[int, int]] = []
+
+    # union-find over conversation keys
+    def find(self, key: int) -> int:
+        root = key
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while key != root:
+            self.parent[key], key = root, self.parent.get(key, key)
+        return root
+
+    def union(self, a: int, b: int) -> int:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        winner, loser = sorted((ra, rb), key=_merge_rank)
+        self.parent[loser] = winner
+        if loser > 0:
+            self.existing_merges.append((loser, winner))
+        return winner
+
+    def new_key(self) -> int:
+        key = self.next_key
+        self.next_key -= 1
+        return key
+
+    def assign(self) -> dict[tuple[str, str], int]:
+        parents = self._stored_conversations_of(
+            {(e.channel, e.in_reply_to) for e in self.events if e.in_reply_to}
+            | {(e.channel, ref) for e in self.events for ref in e.references}
+        )
+        threads = self._stored_thread_conversations()
+        waiting = self._stored_waiting_children()
+        self._load_open_conversations()
+        for e in self.events:
+            self._assign_one(e, parents, threads, waiting)
+        return {key: self.find(k) for key, k in self.assigned.items()}
+
+    def merges(self) -> list[tuple[int, int]]:
+        """(loser, winner) pairs of existing conversations, winners resolved to final roots."""
+        return [(loser, self.find(winner)) for loser, winner in self.existing_merges]
+
+    def _assign_one(
+        self,
+        e: InboundEvent,
+        parents: dict[tuple[str, str], int],
+        threads: dict[tuple[str, str], int],
+        waiting: dict[tuple[str, str], set[int]],
+    ) -> None:
+        key = (e.channel, e.external_id)
+        conv = self._conversation_of_parent(e, parents)
+        if conv is None and e.thread_ref:
+            conv = self._known(threads, (e.channel, e.thread_ref))
+        if conv is None:
+            for ref in e.references:
+                conv = self._known(parents, (e.channel, ref))
+                if conv is not None:
+                    break
+        children = set(waiting.get(key, set())) | set(self.waiting.pop(key, []))
+        if conv is None and children:
+            conv = min(children, key=_merge_rank)
+        for child in children:
+            conv = self.union(conv, child) if conv is not None else child
+        if conv is None and e.direction is Direction.INBOUND and not e.in_reply_to:
+            conv = self._open_conversation_within_window(e)
+        if conv is None:
+            conv = self.new_key()
+        conv = self.find(conv)
+        self.assigned[key] = conv
+        if e.thread_ref:
+            threads.setdefault((e.channel, e.thread_ref), conv)
+        if e.in_reply_to and self._conversation_of_parent(e, parents) is None:
+            self.waiting[(e.channel, e.in_reply_to)].append(conv)
+        self._note_activity(e, conv)
+
+    def _known(self, mapping: dict[tuple[str, str], int], key: tuple[str, str]) -> int | None:
+        if key in self.assigned:
+            return self.find(self.assigned[key])
+        value = mapping.get(key)
+        return self.find(value) if value is not None else None
+
+    def _conversation_of_parent(
+        self, e: InboundEvent, parents: dict[tuple[str, str], int]
+    ) -> int | None:
+        if not e.in_reply_to:
+            return None
+        return self._known(parents, (e.channel, e.in_reply_to))
+
+    def _note_activity(self, e: InboundEvent, conv: int) -> None:
+        if e.direction is not Direction.INBOUND:
+            return
+        contact = self.identities[(e.channel, e.author.external_id)].contact_id
+        slot = (contact, e.channel)
+        current = self.latest_for_contact.get(slot)
+        if current is None or e.created_at >= current[1]:
+            self.latest_for_contact[slot] = (conv, e.created_at)
+
+    def _open_conversation_within_window(self, e: InboundEvent) -> int | None:
+        contact = self.identities[(e.channel, e.author.external_id)].contact_id
+        candidate = self.latest_for_contact.get((contact, e.channel))
+        if candidate is None:
+            return None
+        conv, last_activity = candidate
+        if abs(e.created_at - last_activity) <= self.batch.options.window:
+            return self.find(conv)
+        return None
+
+    # -- lookups (one query per kind per batch) --------------------------------------------
+
+    def _stored_conversations_of(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for channel, ids in _group_by_channel(keys).items():
+            for part in chunked(ids):
+                rows = self.session.execute(
+                    select(MESSAGE.c.external_id, MESSAGE.c.conversation_id).where(
+                        MESSAGE.c.workspace_id == self.ws,
+                        MESSAGE.c.channel == channel,
+                        MESSAGE.c.external_id.in_(part),
+                    )
+                )
+                found.update({(channel, ext): conv for ext, conv in rows})
+        return found
+
+    def _stored_thread_conversations(self) -> dict[tuple[str, str], int]:
+        keys = {(e.channel, e.thread_ref) for e in self.events if e.thread_ref}
+        found: dict[tuple[str, str], int] = {}
+        for channel, refs in _group_by_channel(keys).items():
+            for part in chunked(refs):
+                rows = self.session.execute(
+                    select(MESSAGE.c.thread_ref, func.min(MESSAGE.c.conversation_id))
+                    .where(
+                        MESSAGE.c.workspace_id == self.ws,
+                        MESSAGE.c.channel == channel,
+                        MESSAGE.c.thread_ref.in_(part),
+                    )
+                    .group_by(MESSAGE.c.thread_ref)
+                )
+                found.update({(channel, ref): conv for ref, conv in rows})
+        return found
+
+    def _stored_waiting_children(self) -> dict[tuple[str, str], set[int]]:
+        keys = {(e.channel, e.external_id) for e in self.events}
+        found: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for channel, ids in _group_by_channel(keys).items():
+            for part in chunked(ids):
+                rows = self.session.execute(
+                    select(MESSAGE.c.in_reply_to_external_id, MESSAGE.c.conversation_id).where(
+                        MESSAGE.c.workspace_id == self.ws,
+                        MESSAGE.c.channel == channel,
+                        MESSAGE.c.in_reply_to_external_id.in_(part),
+                    )
+                )
+                for parent_id, conv in rows:
+                    found[(channel, parent_id)].add(conv)
+        return found
+
+    def _load_open_conversations(self) -> None:
+        contacts: dict[str, set[int]] = defaultdict(set)
+        for e in self.events:
+            if e.direction is Direction.INBOUND and not e.in_reply_to:
+                identity = self.identities[(e.channel, e.author.external_id)]
+                contacts[e.channel].add(identity.contact_id)
+        for channel, ids in contacts.items():
+            for part in chunked(sorted(ids)):
+                rows = self.session.execute(
+                    select(
+                        CONVERSATION.c.id,
+                        CONVERSATION.c.contact_id,
+                        CONVERSATION.c.last_activity_at,
+                    ).where(
+                        CONVERSATION.c.contact_id.in_(part),
+                        CONVERSATION.c.channel == channel,
+                        CONVERSATION.c.status != ConversationStatus.RESOLVED.value,
+                    )
+                )
+                for conv, contact, last_activity in rows:
+                    slot = (contact, channel)
+                    current = self.latest_for_contact.get(slot)
+                    if current is None or last_activity > current[1]:
+                        self.latest_for_contact[slot] = (conv, last_activity)
+
+
+def recompute_conversation_timestamps(session: Session, conversation_ids: Sequence[int]) -> None:
+    """Set message_count, first/last inbound, last outbound, first response and last activity
+    of these conversations from their messages (after merges, late arrivals, moves)."""
+    m = MESSAGE.c
+    for part in chunked(list(conversation_ids)):
+        inbound = m.direction == Direction.INBOUND.value
+        stats = session.execute(
+            select(
+                m.conversation_id,
+                func.count(),
+                func.min(case((inbound, m.created_at))),
+                func.max(case((inbound, m.created_at))),
+                func.max(case((~inbound, m.created_at))),
+                func.max(m.created_at),
+            )
+            .where(m.conversation_id.in_(part))
+            .group_by(m.conversation_id)
+        ).all()
+        first_in = {row[0]: row[2] for row in stats}
+        responses = _first_responses(session, first_in)
+        session.execute(
+            update(CONVERSATION)
+            .where(CONVERSATION.c.id == bindparam("_id"))
+            .values(
+                message_count=bindparam("message_count"),
+                first_inbound_at=bindparam("first_inbound_at"),
+                last_inbound_at=bindparam("last_inbound_at"),
+                last_outbound_at=bindparam("last_outbound_at"),
+                last_activity_at=bindparam("last_activity_at"),
+                first_response_at=bindparam("first_response_at"),
+            ),
+            [
+                {
+                    "_id": conv,
+                    "message_count": count,
+                    "first_inbound_at": fi,
+                    "last_inbound_at": li,
+                    "last_outbound_at": lo,
+                    "last_activity_at": last,
+                    "first_response_at": responses.get(conv),
+                }
+                for conv, count, fi, li, lo, last in stats
+            ],
+        )
+
+
+def _first_responses(session: Session, first_in: dict[int, datetime | None]) -> dict[int, datetime]:
+    """The first brand message at or after the first customer message, per conversation."""
+    wanted = [conv for conv, at in first_in.items() if at is not None]
+    if not wanted:
+        return {}
+    m = MESSAGE.c
+    rows = session.execute(
+        select(m.conversation_id, m.created_at).where(
+            m.conversation_id.in_(wanted), m.direction == Direction.OUTBOUND.value
+        )
+    ).all()
+    found: dict[int, datetime] = {}
+    for conv, at in rows:
+        start = first_in[conv]
+        if start is not None and at >= start and (conv not in found or at < found[conv]):
+            found[conv] = at
+    return found
+
+
+def _merge_rank(key: int) -> tuple[int, int]:
+    """Existing conversations (positive ids) win over new ones; then the oldest wins."""
+    return (0, key) if key > 0 else (1, -key)
+
+
+def _group_by_channel(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for channel, value in keys:
+        grouped[channel].append(value)
+    return {channel: sorted(values) for channel, values in grouped.items()}
+
+
+def _account_index(rows: Iterable[Any]) -> dict[tuple[str, str], int]:
+    index: dict[tuple[str, str], int] = {}
+    for account_id, channel, external_id, handle in rows:
+        index[(channel, external_id)] = account_id
+        if handle:
+            index.setdefault((channel, handle), account_id)
+            index.setdefault((channel, handle.lower().lstrip("@")), account_id)
+    return index
+
+
+def _first_account(
+    events: Iterable[InboundEvent], accounts: dict[tuple[str, str], int]
+) -> int | None:
+    for e in events:
+        if e.direction is Direction.OUTBOUND:
+            found = accounts.get((e.channel, e.author.external_id))
+            if found is not None:
+                return found
+        if e.account_ref:
+            found = accounts.get((e.channel, e.account_ref))
+            if found is None:
+                found = accounts.get((e.channel, e.account_ref.lower().lstrip("@")))
+            if found is not None:
+                return found
+    return None
+
+
+def _conversation_references() -> list[tuple[Table, Any]]:
+    """Every column, in any table registered on the metadata, that points at conversation.id."""
+    found = []
+    for table in metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "conversation" and fk.column.name == "id":
+                found.append((table, fk.parent))
+    return found
+
+
+__all__ = [
+    "IngestOptions",
+    "IngestResult",
+    "ingest_events",
+    "quarantine",
+    "recompute_conversation_timestamps",
+    "validate_event",
+]

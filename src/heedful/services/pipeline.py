@@ -1,0 +1,48 @@
+"""What happens to inbound traffic, step by step, as explicit calls (no hidden hooks).
+
+Live sources (connectors, webhooks, the API) call :func:`receive`; bulk imports call
+:func:`after_bulk_import` once at the end, so a million-row import is never bound by the slow
+steps (they run in the background instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from heedful.clock import Clock
+from heedful.domain import InboundEvent
+from heedful.services.ingest import IngestOptions, IngestResult, ingest_events
+from heedful.store import search
+from heedful.store.db import Database
+
+
+def receive(
+    session: Session,
+    workspace_id: int,
+    events: Sequence[InboundEvent],
+    *,
+    clock: Clock,
+    options: IngestOptions | None = None,
+) -> IngestResult:
+    """Store live inbound events and run the steps that follow, in the caller's transaction."""
+    result = ingest_events(session, workspace_id, events, clock=clock, options=options)
+    after_ingest(session, workspace_id, result, clock=clock)
+    return result
+
+
+def after_ingest(
+    session: Session, workspace_id: int, result: IngestResult, *, clock: Clock
+) -> None:
+    """The steps after every live ingest, in order."""
+    if not result.message_ids:
+        return
+    search.index_pending(session)
+
+
+def after_bulk_import(
+    db: Database, workspace_id: int, result: IngestResult, *, clock: Clock
+) -> None:
+    """The steps after a bulk import (the importer already built the search index)."""
+    return None

@@ -1,0 +1,99 @@
+"""Workspaces (brands), their channel accounts and members."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from heedful.clock import Clock
+from heedful.errors import ValidationFailed
+from heedful.store.tables import ChannelAccount, Event, Workspace
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            f"unknown time zone {name!r} (use an IANA name like Europe/London)"
+        ) from None
+    return name
+
+
+def create_workspace(
+    session: Session, *, slug: str, name: str, clock: Clock, timezone: str = "UTC"
+) -> Workspace:
+    if not SLUG.match(slug):
+        raise ValidationFailed(
+            f"workspace slug {slug!r}: use lower-case letters, digits and dashes (max 63)"
+        )
+    workspace = Workspace(
+        slug=slug, name=name, timezone=check_timezone(timezone), settings={}, created_at=clock.now()
+    )
+    session.add(workspace)
+    session.flush()
+    session.add(
+        Event(
+            workspace_id=workspace.id,
+            actor="system",
+            kind="workspace.created",
+            subject_type="workspace",
+            subject_id=workspace.id,
+            data={"slug": slug},
+            created_at=clock.now(),
+        )
+    )
+    return workspace
+
+
+def get_or_create_workspace(
+    session: Session, *, slug: str, clock: Clock, name: str | None = None, timezone: str = "UTC"
+) -> Workspace:
+    found = session.scalar(select(Workspace).where(Workspace.slug == slug))
+    if found is not None:
+        return found
+    return create_workspace(session, slug=slug, name=name or slug, clock=clock, timezone=timezone)
+
+
+def add_channel_account(
+    session: Session,
+    workspace: Workspace,
+    *,
+    channel: str,
+    external_id: str,
+    clock: Clock,
+    handle: str | None = None,
+    display_name: str | None = None,
+    followers: int | None = None,
+) -> ChannelAccount:
+    account = ChannelAccount(
+        workspace_id=workspace.id,
+        channel=channel,
+        external_id=external_id,
+        handle=handle,
+        display_name=display_name,
+        followers=followers,
+        status="active",
+        config={},
+        cursor={},
+        created_at=clock.now(),
+    )
+    session.add(account)
+    session.flush()
+    session.add(
+        Event(
+            workspace_id=workspace.id,
+            actor="system",
+            kind="channel_account.added",
+            subject_type="channel_account",
+            subject_id=account.id,
+            data={"channel": channel, "handle": handle},
+            created_at=clock.now(),
+        )
+    )
+    return account

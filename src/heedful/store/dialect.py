@@ -1,0 +1,62 @@
+"""The dialect-specific statements Heedful needs, in one place (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+from heedful.errors import ConfigError
+
+
+def insert_ignoring_conflicts(session: Session, table: Table, *index_elements: str) -> Insert:
+    """``INSERT … ON CONFLICT (cols) DO NOTHING`` for the session's database."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    raise ConfigError(f"unsupported database {dialect}")
+
+
+def upsert(
+    session: Session, table: Table, index_elements: Iterable[str], update_columns: Iterable[str]
+) -> Insert:
+    """``INSERT … ON CONFLICT (cols) DO UPDATE SET col = excluded.col``."""
+    keys = list(index_elements)
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table)
+    else:  # pragma: no cover
+        raise ConfigError(f"unsupported database {dialect}")
+    updates = {name: stmt.excluded[name] for name in update_columns}
+    result: Insert = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+    return result
+
+
+def lock_keys(session: Session, keys: Iterable[str]) -> None:
+    """Serialise concurrent writers on the same logical keys until the transaction ends.
+
+    PostgreSQL: transaction-scoped advisory locks, taken in sorted order (no deadlocks).
+    SQLite: nothing to do, a writer already holds the database's single write lock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ids = sorted({zlib.crc32(key.encode("utf-8")) - 2**31 for key in keys})
+    if ids:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+            {"keys": ids},
+        )
+
+
+def count_rows(session: Session, table: Table, *where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)

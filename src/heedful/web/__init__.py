@@ -1,0 +1,1 @@
+"""The web app: REST API v1, server-rendered pages, authentication."""

@@ -1,0 +1,13 @@
+"""The ASGI entry point for servers: ``uvicorn --factory heedful.web.main:app_from_env``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from heedful.config import load_settings
+from heedful.web.app import create_app
+
+
+def app_from_env() -> FastAPI:
+    """Build the app from HEEDFUL_* settings (each server worker process calls this)."""
+    return create_app(load_settings())
