@@ -60,5 +60,13 @@ bench: venv
 eval: venv
 	@for script in eval/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# Triage models (src/heedful/triage/models/, see MODEL_CARD.md there): deterministic, CPU, slow
+# (about an hour on 2 free cores). torch is pinned first so pip takes the CPU wheel.
+models: venv
+	$(BIN)/python -m pip install --quiet 'torch==2.13.0'
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python training/train_linear.py
+	HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false nice -n 10 $(BIN)/python training/train_triage.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

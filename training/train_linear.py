@@ -43,9 +43,7 @@ def matrix(examples: list[Example]) -> sparse.csr_matrix:
     return sparse.csr_matrix((vals, (rows, cols)), shape=(len(examples), N_FEATURES))
 
 
-def fit_head(
-    name: str, examples: list[Example], dev: list[Example]
-) -> dict[str, np.ndarray]:
+def fit_head(name: str, examples: list[Example], dev: list[Example]) -> dict[str, np.ndarray]:
     label_of, classes, c = HEADS[name]
     train = [e for e in examples if label_of(e) is not None]
     y = np.array([label_of(e) for e in train])

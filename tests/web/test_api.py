@@ -28,7 +28,9 @@ def client(settings: Settings, db: Database, clock: FrozenClock) -> Iterator[Tes
             events.append(event(f"{i}", author=author, minutes=i * 10, text=f"router broken {i}"))
             if i % 3 == 0:
                 events.append(event(f"{i}r", minutes=i * 10 + 5, reply_to=f"{i}", outbound=True))
-        events.append(event("m1", author=customer("mast"), minutes=400, channel="mastodon", text="hello"))
+        events.append(
+            event("m1", author=customer("mast"), minutes=400, channel="mastodon", text="hello")
+        )
         ingest_events(session, ws, events, clock=clock)
         ingest_events(session, other, [event("o1", minutes=1000, text="other brand")], clock=clock)
         from heedful.store import search
@@ -78,7 +80,9 @@ def test_bad_cursor_is_a_clear_422(client: TestClient) -> None:
 
 
 def test_conversation_detail_has_messages_in_order(client: TestClient) -> None:
-    first = client.get("/api/v1/conversations", params={"workspace": "acme", "q": "broken 3"}).json()
+    first = client.get(
+        "/api/v1/conversations", params={"workspace": "acme", "q": "broken 3"}
+    ).json()
     conv_id = first["items"][0]["id"]
     body = client.get(f"/api/v1/conversations/{conv_id}").json()
     ConversationPublic.model_validate(body)

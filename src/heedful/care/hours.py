@@ -20,6 +20,7 @@ All inputs and outputs are aware datetimes; results are in UTC.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class WeeklyHours:
             raise ValidationFailed("weekly hours need exactly seven days, Monday first")
         for spans in self.days:
             ordered = sorted(spans)
-            for (_, end), (start, _) in zip(ordered, ordered[1:], strict=False):
+            for (_, end), (start, _) in itertools.pairwise(ordered):
                 if start < end:
                     raise ValidationFailed("opening hours of one day overlap")
 
@@ -118,7 +119,7 @@ class WeeklyHours:
 
 @cache
 def _country_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    import holidays  # noqa: PLC0415 - loaded only for calendars that use it
+    import holidays  # loaded only for calendars that use it
 
     try:
         found = holidays.country_holidays(country, subdiv=subdivision, years=year)

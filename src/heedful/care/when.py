@@ -206,9 +206,21 @@ _CLOCK_12 = re.compile(
     re.I,
 )
 _CLOCK_24 = re.compile(r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?!\s*(?:a\.?m|p\.?m))\b", re.I)
+_HOUR_WORD = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _CLOCK_BARE = re.compile(
-    r"(?:at|by|before|around|until|till|from|about)\s+(?P<h>\d{1,2})"
+    rf"(?:at|by|before|around|until|till|from|about)\s+(?P<h>{_HOUR_WORD})"
     r"(?:\s*o['’]?clock|\s*ish)?(?=\s*(?:$|[,.!;)]|today|tomorrow|tonight|on\s|this\s|and\s))",
+    re.I,
+)
+_CLOCK_RANGE = re.compile(
+    rf"(?:between|from)\s+(?:{_HOUR_WORD})(?:[:.]\d{{2}})?\s*(?:and|to|-|–)\s*"
+    rf"(?P<h>{_HOUR_WORD})(?:[:.](?P<m>\d{{2}}))?(?:\s*o['’]?clock)?"
+    r"(?!\s*(?:working|business|days?|hours?|hrs?|weeks?|mins?|minutes?|%|/|\d|a\.?m|p\.?m))",
+    re.I,
+)
+_CLOCK_PAST = re.compile(
+    rf"(?P<q>half|quarter|\d{{1,2}}|ten|twenty|twenty-five|five)\s+(?P<dir>past|to)\s+"
+    rf"(?P<h>{_HOUR_WORD})(?:\s*(?P<ap>a\.?m\.?|p\.?m\.?))?\b",
     re.I,
 )
 _PART = re.compile(
@@ -233,7 +245,7 @@ _WEEKDAY = re.compile(
 )
 _WEEKREF = re.compile(
     r"(?P<cue>by|before|over|at|on|during|for|until|till|within)?\s*"
-    r"(?:the\s+)?(?P<pos>(?:end|start|beginning|middle|close)\s+of\s+|early\s+|late\s+|later\s+"
+    r"(?P<pos>(?:the\s+)?(?:end|start|beginning|middle|close)\s+of\s+|early\s+|late\s+|later\s+"
     r"|mid-?)?(?P<which>this\s+|next\s+|the\s+coming\s+|the\s+following\s+|the\s+|coming\s+"
     r"|following\s+)?(?P<unit>weekend|week)\b(?P<after>\s+after\s+next)?",
     re.I,
@@ -255,9 +267,7 @@ _MONTH_DAY = re.compile(
 )
 _NUMDATE = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])", re.I)
 _ISODATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
-_MONTHDAY = re.compile(
-    r"(?:on|by|before|until|till)\s+the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b", re.I
-)
+_MONTHDAY = re.compile(r"(?:on|by|before|until|till)\s+the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b", re.I)
 _NEXT_WORKING = re.compile(
     r"(?:the\s+)?(?:next|following)\s+(?:business|working|work)\s+day\b", re.I
 )
@@ -327,11 +337,32 @@ def _clock_24(m: re.Match[str]) -> Value | None:
     return Clock(hour * 60 + minute)
 
 
+def _hour(word: str) -> int:
+    return int(word) if word.isdigit() else int(NUMBER_WORDS[word.lower()])
+
+
 def _clock_bare(m: re.Match[str]) -> Value | None:
-    hour = int(m.group("h"))
-    if not 1 <= hour <= 12:
+    """A bare hour ("at 3", "between 10 and 12"): 1 to 7 are read as afternoon."""
+    hour = _hour(m.group("h"))
+    minute = int(m.groupdict().get("m") or 0)
+    if not 1 <= hour <= 12 or minute > 59:
         return None
-    return Clock((hour + 12 if hour <= 7 else hour) * 60)
+    return Clock((hour + 12 if hour <= 7 else hour) * 60 + minute)
+
+
+def _clock_past(m: re.Match[str]) -> Value | None:
+    """ "half past two", "quarter to five", "ten past 3pm"."""
+    hour = _hour(m.group("h"))
+    q = m.group("q").lower()
+    minutes = {"half": 30, "quarter": 15}.get(q) or _hour(q) if not q.isdigit() else int(q)
+    if not 1 <= hour <= 12 or minutes >= 60:
+        return None
+    if m.group("ap"):
+        hour = hour % 12 + (12 if m.group("ap").lower().startswith("p") else 0)
+    elif hour <= 7:
+        hour += 12
+    total = hour * 60 + (minutes if m.group("dir").lower() == "past" else -minutes)
+    return Clock(total)
 
 
 def _part(m: re.Match[str]) -> Value:
@@ -401,7 +432,18 @@ def _cal_date(m: re.Match[str]) -> Value | None:
     return CalDate(MONTHS[m.group("mon")[:3].lower()], day, year) if 1 <= day <= 31 else None
 
 
+_DATE_CUE = re.compile(
+    r"(?:\b(?:on|by|before|until|till|from|for|the|of|dated?)|,|\b(?:mon|tue|wed|thu|fri|sat|sun)"
+    r"[a-z]*)\s*$",
+    re.I,
+)
+
+
 def _num_date(m: re.Match[str]) -> Value | None:
+    """ "on 12/03", "by 5/12/2026": a numeric date needs a word like "on" or "by" before it, so
+    thread counters ("2/2") and fractions are not read as dates."""
+    if not _DATE_CUE.search(m.string, max(0, m.start() - 16), m.start()):
+        return None
     first, second = int(m.group("a")), int(m.group("b"))
     if (first, second) == (24, 7) or not (1 <= first <= 31 and 1 <= second <= 31):
         return None
@@ -418,6 +460,8 @@ ATOMS: tuple[tuple[re.Pattern[str], Builder], ...] = (
     (_CLOCK_12, _clock_12),
     (_CLOCK_24, _clock_24),
     (_CLOCK_BARE, _clock_bare),
+    (_CLOCK_RANGE, _clock_bare),
+    (_CLOCK_PAST, _clock_past),
     (_PART, _part),
     (_RELDAY, _relday),
     (_WEEKDAY, _weekday),
@@ -683,8 +727,10 @@ class Resolver:
             return False
         starts = {"morning": 6 * 60, "afternoon": 12 * 60, "evening": 17 * 60, "night": 20 * 60}
         limit = starts.get(part.name, PART_ENDS.get(part.name, 0))
-        return self.local_minute >= limit if part.relative else self.local_minute >= (
-            PART_ENDS.get(part.name, 24 * 60)
+        return (
+            self.local_minute >= limit
+            if part.relative
+            else self.local_minute >= (PART_ENDS.get(part.name, 24 * 60))
         )
 
     # -- offsets

@@ -58,7 +58,9 @@ class ParseResult:
 @dataclass(frozen=True, slots=True)
 class PollResult:
     events: Sequence[InboundEvent]
-    cursor: Mapping[str, Any]  # stored on the channel account, given back at the next poll
+    # stored on the channel account, given back at the next poll; an adapter keeps the keys it
+    # does not own (listening keeps its search position under "listening")
+    cursor: Mapping[str, Any]
     ignored: Sequence[Ignored] = ()
     next_poll_after: datetime | None = None  # from rate-limit headers, when the platform says
 
@@ -131,7 +133,8 @@ class ChannelAdapter(Generic[ConfigT]):
     def unconfigured(cls, http: httpx.Client | None = None) -> ChannelAdapter[Any]:
         """An adapter with no account behind it: enough for the pure :meth:`parse` (the
         ``heedful channels parse`` command, replays), never for polling or sending."""
-        return cls(cls.config_model.model_construct(), http)
+        config: Any = cls.config_model.model_construct()
+        return cls(config, http)
 
     # Pure: payload bytes (+ headers) to events. Never touches the network or the store.
     def parse(self, body: bytes, headers: Mapping[str, str] | None = None) -> ParseResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,6 +14,14 @@ from heedful.channels.registry import adapter_class, adapter_classes
 from heedful.channels.replay import parse_payload_file
 from heedful.cli.common import clean_errors, err_console, out_console
 from heedful.errors import HeedfulError
+
+ChannelOpt = Annotated[
+    str, typer.Option("--channel", "-c", help="Adapter slug: x, mastodon, bluesky, reddit, …")
+]
+PayloadArg = Annotated[
+    Path,
+    typer.Argument(help="A webhook body, an API response body, a vcr cassette or an .eml file."),
+]
 
 channels_app = typer.Typer(help="Channel adapters: list them, try them on payloads.")
 
@@ -28,15 +37,15 @@ def list_command() -> None:
             for name in ("poll", "webhook", "public_reply", "private_message", "listening")
             if getattr(caps, name)
         ]
-        out_console.print(f"{slug:<11} {cls.name:<28} {', '.join(can)}", highlight=False)
+        out_console.print(
+            f"{slug:<11} {cls.name:<28} {', '.join(can)}", highlight=False, soft_wrap=True
+        )
 
 
 @channels_app.command("parse")
 def parse_command(
-    channel: str = typer.Option(..., "--channel", "-c", help="Adapter slug: x, mastodon, …"),
-    file: Path = typer.Argument(
-        ..., help="A webhook body, an API response body, a vcr cassette or an .eml message."
-    ),
+    channel: ChannelOpt,
+    file: PayloadArg,
 ) -> None:
     """Print one JSON normalized event per line for what FILE holds.
 

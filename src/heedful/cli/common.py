@@ -24,7 +24,11 @@ out_console = Console()
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one clear line on stderr and return the Exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.text import Text
+
+    err_console.print(
+        Text.assemble(("error: ", "bold red"), message), highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 

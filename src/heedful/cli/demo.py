@@ -36,7 +36,12 @@ def register(app: typer.Typer) -> None:
                 counts = create_demo(session, clock, seed=seed)
             with db.write() as session:
                 search.index_pending(session)
+        from heedful.services.demo import DEMO_PASSWORD
+
         out_console.print(
             f"demo loaded: {counts['messages']} messages in {counts['conversations']} "
-            f"conversations, {counts['agents']} agents"
+            f"conversations, {counts['agents']} agents\n"
+            f"sign in as admin@acme.example (admin), priya@acme.example (lead), "
+            f"anna@acme.example (agent) or nadia@northwind.example (another brand), "
+            f"password: {DEMO_PASSWORD}"
         )

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,8 @@ _GREETING_NAME = re.compile(
 _VOCATIVE = re.compile(r",\s+[A-Z][a-z'-]+(?=\s*[.!?])")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 Signature = npt.NDArray[np.uint64]
+BUCKET_SAMPLE = 48
+MAX_COUNTED = 100  # "sent to 100 or more others" is all the agent needs to know
 
 
 def normalise(text: str) -> list[str]:
@@ -50,7 +53,7 @@ def normalise(text: str) -> list[str]:
 
 
 def shingles(tokens: list[str]) -> frozenset[str]:
-    return frozenset(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    return frozenset(f"{a} {b}" for a, b in pairwise(tokens))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -147,7 +150,7 @@ class SentReplyIndex:
         threshold: float,
         to: str | None = None,
         since: datetime | None = None,
-        max_candidates: int = 400,
+        max_candidates: int = 64,
     ) -> list[CannedMatch]:
         """Earlier replies whose similarity to ``text`` is at least ``threshold``, most
         similar first; only sends at or after ``since`` count (sends without a time do)."""
@@ -171,7 +174,8 @@ class SentReplyIndex:
         if exact is not None:
             hits[exact] += len(self._buckets)
         for band, band_key in enumerate(self._band_keys(grams)):
-            hits.update(self._buckets[band].get(band_key, ()))
+            bucket = self._buckets[band].get(band_key, ())
+            hits.update(bucket[-BUCKET_SAMPLE:])  # the newest of a crowded bucket are enough
         return [entry_id for entry_id, _ in hits.most_common(limit)]
 
 
@@ -180,7 +184,9 @@ def _match(
 ) -> CannedMatch | None:
     others: set[object] = set()
     same = False
-    for index, (recipient, sent_at) in enumerate(entry.sends):
+    for index, (recipient, sent_at) in enumerate(reversed(entry.sends)):
+        if len(others) >= MAX_COUNTED and (same or to is None):
+            break
         if since is not None and sent_at is not None and sent_at < since:
             continue
         if to is not None and recipient == to:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,11 +22,24 @@ from heedful.coach.rules.base import Rule
 from heedful.domain.promises import ExtractedPromise
 from heedful.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 
 def default_promise_extractor(text: str, sent_at: datetime) -> Sequence[ExtractedPromise]:
-    from heedful.care.promises import extract_promises
+    """The care area's extractor; if it cannot be loaded, the promise rules stay quiet (and
+    say so once in the log) rather than breaking every other rule."""
+    extract = _care_extractor()
+    return extract(text, sent_at) if extract is not None else ()
 
-    return extract_promises(text, sent_at)
+
+@cache
+def _care_extractor() -> PromiseExtractor | None:
+    try:
+        from heedful.care.promises import extract_promises
+    except Exception:  # a broken neighbour must not take the whole coach down
+        log.warning("promise extractor unavailable; promise rules are off", exc_info=True)
+        return None
+    return extract_promises
 
 
 class Coach:

@@ -53,12 +53,14 @@ class CueMoodReader:
             reason
             for reason, pattern in (
                 ("angry words", _ANGER),
-                ("a complaint", _COMPLAINT),
                 ("angry emoji", _ANGRY_EMOJI),
                 ("capitals", _CAPS),
             )
             if pattern.search(text)
         ]
-        if "!!" in text:
+        complaints = len(_COMPLAINT.findall(text))
+        if complaints >= 2 or (complaints and ("!" in text or "?" in text)):
+            reasons.append("a complaint")
+        if "!!" in text and reasons:
             reasons.append("exclamation marks")
         return Mood(upset=bool(reasons), reasons=tuple(reasons))

@@ -78,8 +78,8 @@ def reported_before(text: str, sentence_start: int, start: int) -> bool:
     is reported as saying it ("you were told it's not our fault", "the agent said …")."""
     window = max(sentence_start, start - 80)
     found = None
-    for found in _REPORTER.finditer(text, window, start):
-        pass
+    for match in _REPORTER.finditer(text, window, start):
+        found = match
     if found is None:
         return False
     return _CONTRAST.search(text, found.end(), start) is None

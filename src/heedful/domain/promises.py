@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -24,3 +24,8 @@ class ExtractedPromise:
     action: str  # what was promised, normalised: "call", "refund", "reply", "dm", "investigate"…
     due_at: datetime | None  # aware UTC; None when no time was given
     vague: bool  # True when no time was given ("we'll look into it", "soon")
+    # How exactly the words pin the due time down: 15 minutes for "in 30 minutes" or "by 5pm",
+    # 3 hours for "tomorrow morning", 12 hours for "on Monday", a day for "next week". None
+    # when vague.
+    tolerance: timedelta | None = None
+    time_text: str | None = None  # the time phrase as written ("within 5 working days")

@@ -16,6 +16,7 @@ from heedful.store.tables import (
     Message,
     Workspace,
 )
+from heedful.triage.service import conversation_reasons, message_triage_json
 
 
 def _iso(value: Any) -> str | None:
@@ -69,7 +70,11 @@ def conversation_messages(session: Session, conversation_id: int) -> list[dict[s
         .where(Message.conversation_id == conversation_id)
         .order_by(Message.created_at, Message.id)
     ).all()
-    return [message_json(m, i, a, g) for m, i, a, g in rows]
+    messages = [message_json(m, i, a, g) for m, i, a, g in rows]
+    triage = message_triage_json(session, [m["id"] for m in messages])  # triage area
+    for message in messages:
+        message["triage"] = triage.get(message["id"])
+    return messages
 
 
 def conversation_json(session: Session, conversation: Conversation) -> dict[str, Any]:
@@ -93,6 +98,7 @@ def conversation_json(session: Session, conversation: Conversation) -> dict[str,
         else None,
         "status": conversation.status,
         "priority": conversation.priority,
+        "reasons": conversation_reasons(session, [conversation.id]).get(conversation.id, []),
         "owner": {"id": owner.id, "name": owner.name, "initials": owner.initials}
         if owner
         else None,
@@ -114,6 +120,14 @@ def contact_json(session: Session, contact: Contact, history_limit: int = 50) ->
         .where(ContactIdentity.contact_id == contact.id)
         .order_by(ContactIdentity.id)
     ).all()
+    first_text = (
+        select(Message.text)
+        .where(Message.conversation_id == Conversation.id)
+        .order_by(Message.created_at, Message.id)
+        .limit(1)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
     conversations = session.execute(
         select(
             Conversation.id,
@@ -121,6 +135,7 @@ def contact_json(session: Session, contact: Contact, history_limit: int = 50) ->
             Conversation.status,
             Conversation.message_count,
             Conversation.last_activity_at,
+            first_text.label("preview"),
         )
         .where(Conversation.contact_id == contact.id)
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
@@ -152,6 +167,7 @@ def contact_json(session: Session, contact: Contact, history_limit: int = 50) ->
                 "status": c.status,
                 "message_count": c.message_count,
                 "last_activity_at": _iso(c.last_activity_at),
+                "preview": (c.preview or "")[:200],
             }
             for c in conversations
         ],

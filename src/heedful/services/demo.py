@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from heedful.clock import Clock
 from heedful.domain import Author, Direction, InboundEvent, MessageKind, Visibility
+from heedful.services.auth import hash_password
 from heedful.services.contacts import link_identity
 from heedful.services.ingest import IngestOptions, IngestResult, ingest_events
 from heedful.services.workspaces import add_channel_account, create_workspace
@@ -119,6 +120,9 @@ AGENTS = [
     DemoAgent("Alex Admin", "AA", "admin@acme.example", "admin"),
 ]
 NORTHWIND_AGENTS = [DemoAgent("Nadia West", "NW", "nadia@northwind.example", "agent")]
+# Every demo agent signs in with this password (printed by `heedful demo`); the first admin
+# is admin@acme.example.
+DEMO_PASSWORD = "heedful-demo"  # noqa: S105 - demo data, printed on purpose
 
 ACME_ACCOUNTS = [
     # channel, external id, handle, display name, followers
@@ -644,6 +648,7 @@ def _create_agents(
     session: Session, workspace_id: int, agents: list[DemoAgent], now: datetime
 ) -> dict[str, int]:
     ids = {}
+    password_hash = hash_password(DEMO_PASSWORD)
     for a in agents:
         agent = session.scalar(select(Agent).where(Agent.email == a.email))
         if agent is None:
@@ -652,6 +657,7 @@ def _create_agents(
                 name=a.name,
                 initials=a.initials,
                 role=a.role,
+                password_hash=password_hash,
                 is_active=True,
                 created_at=now,
             )

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from heedful.clock import Clock
 from heedful.domain import ConversationStatus, Direction, InboundEvent
 from heedful.store.base import metadata, table_of
+from heedful.store.bulk import allocate_ids, in_values, insert_rows, insert_rows_racing
 from heedful.store.dialect import insert_ignoring_conflicts, lock_keys
 from heedful.store.tables import (
     ChannelAccount,
@@ -44,7 +45,7 @@ from heedful.store.tables import (
 
 MAX_TEXT_CHARS = 100_000
 MAX_ID_CHARS = 255
-QUERY_CHUNK = 2000
+QUERY_CHUNK = 20_000
 
 MESSAGE = table_of(Message)
 CONVERSATION = table_of(Conversation)
@@ -52,6 +53,24 @@ IDENTITY = table_of(ContactIdentity)
 CONTACT = table_of(Contact)
 ACCOUNT = table_of(ChannelAccount)
 QUARANTINE = table_of(Quarantine)
+
+# Columns written by the bulk path. Columns other areas add to these tables must be nullable
+# or have a server default: the bulk path does not apply Python-side defaults.
+CONVERSATION_COLUMNS = (
+    "id", "workspace_id", "contact_id", "channel", "channel_account_id", "status", "priority",
+    "subject", "message_count", "first_inbound_at", "first_response_at", "last_inbound_at",
+    "last_outbound_at", "last_activity_at", "created_at",
+)  # fmt: skip
+MESSAGE_COLUMNS = (
+    "id", "workspace_id", "conversation_id", "channel", "channel_account_id", "external_id",
+    "in_reply_to_external_id", "thread_ref", "kind", "direction", "visibility",
+    "author_identity_id", "agent_id", "text", "unsolicited", "created_at", "ingested_at",
+    "raw_ref",
+)  # fmt: skip
+IDENTITY_COLUMNS = (
+    "id", "workspace_id", "contact_id", "channel", "external_id", "handle", "display_name",
+    "followers", "created_at", "updated_at",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -264,7 +283,7 @@ class _Batch:
                     select(MESSAGE.c.external_id).where(
                         MESSAGE.c.workspace_id == self.ws,
                         MESSAGE.c.channel == channel,
-                        MESSAGE.c.external_id.in_(part),
+                        in_values(self.session, MESSAGE.c.external_id, part, name="vals"),
                     )
                 )
                 found.update((channel, external_id) for (external_id,) in rows)
@@ -300,46 +319,50 @@ class _Batch:
                     ).where(
                         IDENTITY.c.workspace_id == self.ws,
                         IDENTITY.c.channel == channel,
-                        IDENTITY.c.external_id.in_(part),
+                        in_values(self.session, IDENTITY.c.external_id, part, name="vals"),
                     )
                 ).mappings()
                 found.update({(channel, row["external_id"]): row for row in rows})
         return found
 
     def _create_identities(self, events: list[InboundEvent]) -> None:
-        contact_rows = [
-            {
-                "workspace_id": self.ws,
-                "display_name": e.author.display_name or e.author.handle,
-                "created_at": self.now,
-            }
-            for e in events
-        ]
-        contact_ids = (
-            self.session.execute(
-                insert(CONTACT).returning(CONTACT.c.id, sort_by_parameter_order=True), contact_rows
-            )
-            .scalars()
-            .all()
+        contact_ids = allocate_ids(self.session, CONTACT, len(events))
+        insert_rows(
+            self.session,
+            CONTACT,
+            ("id", "workspace_id", "display_name", "created_at"),
+            [
+                (cid, self.ws, e.author.display_name or e.author.handle, self.now)
+                for cid, e in zip(contact_ids, events, strict=True)
+            ],
         )
-        identity_rows = [
-            {
-                "workspace_id": self.ws,
-                "contact_id": contact_id,
-                "channel": e.channel,
-                "external_id": e.author.external_id,
-                "handle": e.author.handle,
-                "display_name": e.author.display_name,
-                "followers": e.author.followers,
-                "created_at": self.now,
-                "updated_at": self.now,
-            }
-            for e, contact_id in zip(events, contact_ids, strict=True)
-        ]
-        stmt = insert_ignoring_conflicts(
-            self.session, IDENTITY, "workspace_id", "channel", "external_id"
+        identity_ids = allocate_ids(self.session, IDENTITY, len(events))
+        inserted = insert_rows_racing(
+            self.session,
+            IDENTITY,
+            IDENTITY_COLUMNS,
+            [
+                (
+                    iid,
+                    self.ws,
+                    cid,
+                    e.channel,
+                    e.author.external_id,
+                    e.author.handle,
+                    e.author.display_name,
+                    e.author.followers,
+                    self.now,
+                    self.now,
+                )
+                for iid, cid, e in zip(identity_ids, contact_ids, events, strict=True)
+            ],
+            ("workspace_id", "channel", "external_id"),
         )
-        self.session.execute(stmt, identity_rows)
+        orphans = [
+            cid for iid, cid in zip(identity_ids, contact_ids, strict=True) if iid not in inserted
+        ]
+        if orphans:  # another writer created those identities first: drop our spare contacts
+            self.session.execute(delete(CONTACT).where(CONTACT.c.id.in_(orphans)))
 
     def _refresh_identities(
         self, latest: dict[tuple[str, str], InboundEvent], known: dict[tuple[str, str], Any]
@@ -471,23 +494,21 @@ class _Batch:
             k = assignment[(e.channel, e.external_id)]
             if k < 0:
                 members[k].append(e)
-        rows = [self._conversation_row(members[k], identities, accounts) for k in keys]
-        ids = (
-            self.session.execute(
-                insert(CONVERSATION).returning(CONVERSATION.c.id, sort_by_parameter_order=True),
-                rows,
-            )
-            .scalars()
-            .all()
-        )
+        ids = allocate_ids(self.session, CONVERSATION, len(keys))
+        rows = [
+            self._conversation_row(cid, members[k], identities, accounts)
+            for cid, k in zip(ids, keys, strict=True)
+        ]
+        insert_rows(self.session, CONVERSATION, CONVERSATION_COLUMNS, rows)
         return dict(zip(keys, ids, strict=True))
 
     def _conversation_row(
         self,
+        conversation_id: int,
         events: list[InboundEvent],
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
-    ) -> dict[str, Any]:
+    ) -> tuple[Any, ...]:
         inbound = [e for e in events if e.direction is Direction.INBOUND]
         outbound = [e for e in events if e.direction is Direction.OUTBOUND]
         first_in = inbound[0].created_at if inbound else None
@@ -499,22 +520,23 @@ class _Batch:
         responses = [
             e.created_at for e in outbound if first_in is not None and e.created_at >= first_in
         ]
-        return {
-            "workspace_id": self.ws,
-            "contact_id": contact,
-            "channel": events[0].channel,
-            "channel_account_id": _first_account(events, accounts),
-            "status": ConversationStatus.NEW.value,
-            "priority": 0,
-            "subject": next((e.subject for e in events if e.subject), None),
-            "message_count": len(events),
-            "first_inbound_at": first_in,
-            "first_response_at": min(responses) if responses else None,
-            "last_inbound_at": inbound[-1].created_at if inbound else None,
-            "last_outbound_at": outbound[-1].created_at if outbound else None,
-            "last_activity_at": events[-1].created_at,
-            "created_at": events[0].created_at,
-        }
+        return (  # in CONVERSATION_COLUMNS order
+            conversation_id,
+            self.ws,
+            contact,
+            events[0].channel,
+            _first_account(events, accounts),
+            ConversationStatus.NEW.value,
+            0,
+            next((e.subject[:500] for e in events if e.subject), None),
+            len(events),
+            first_in,
+            min(responses) if responses else None,
+            inbound[-1].created_at if inbound else None,
+            outbound[-1].created_at if outbound else None,
+            events[-1].created_at,
+            events[0].created_at,
+        )
 
     def _insert_messages(
         self,
@@ -523,46 +545,53 @@ class _Batch:
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
     ) -> dict[tuple[str, str], int]:
-        rows = [self._message_row(e, conv_of, identities, accounts) for e in events]
-        stmt = insert_ignoring_conflicts(
-            self.session, MESSAGE, "workspace_id", "channel", "external_id"
+        ids = allocate_ids(self.session, MESSAGE, len(events))
+        rows = [
+            self._message_row(mid, e, conv_of, identities, accounts)
+            for mid, e in zip(ids, events, strict=True)
+        ]
+        inserted = insert_rows_racing(
+            self.session, MESSAGE, MESSAGE_COLUMNS, rows, ("workspace_id", "channel", "external_id")
         )
-        result = self.session.execute(
-            stmt.returning(MESSAGE.c.id, MESSAGE.c.channel, MESSAGE.c.external_id), rows
-        )
-        return {(channel, external_id): mid for mid, channel, external_id in result}
+        return {
+            (e.channel, e.external_id): mid
+            for mid, e in zip(ids, events, strict=True)
+            if mid in inserted
+        }
 
     def _message_row(
         self,
+        message_id: int,
         e: InboundEvent,
         conv_of: dict[tuple[str, str], int],
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
-    ) -> dict[str, Any]:
+    ) -> tuple[Any, ...]:
         inbound = e.direction is Direction.INBOUND
         identity = identities.get((e.channel, e.author.external_id)) if inbound else None
         account = accounts.get((e.channel, e.author.external_id)) if not inbound else None
         if account is None and e.account_ref:
             account = accounts.get((e.channel, e.account_ref))
-        return {
-            "workspace_id": self.ws,
-            "conversation_id": conv_of[(e.channel, e.external_id)],
-            "channel": e.channel,
-            "channel_account_id": account,
-            "external_id": e.external_id,
-            "in_reply_to_external_id": e.in_reply_to,
-            "thread_ref": e.thread_ref,
-            "kind": e.kind.value,
-            "direction": e.direction.value,
-            "visibility": e.visibility.value,
-            "author_identity_id": identity.id if identity else None,
-            "agent_id": None,
-            "text": e.text,
-            "unsolicited": e.unsolicited,
-            "created_at": e.created_at,
-            "ingested_at": self.now,
-            "raw_ref": e.raw_ref[:500] if e.raw_ref else None,
-        }
+        return (  # in MESSAGE_COLUMNS order
+            message_id,
+            self.ws,
+            conv_of[(e.channel, e.external_id)],
+            e.channel,
+            account,
+            e.external_id,
+            e.in_reply_to,
+            e.thread_ref,
+            e.kind.value,
+            e.direction.value,
+            e.visibility.value,
+            identity.id if identity else None,
+            None,
+            e.text,
+            e.unsolicited,
+            e.created_at,
+            self.now,
+            e.raw_ref[:500] if e.raw_ref else None,
+        )
 
     def _merge(self, merges: list[tuple[int, int]]) -> None:
         """Fold conversation ``loser`` into ``winner``: every row that points at the loser (in
@@ -635,17 +664,22 @@ class _Batch:
             account = _first_account([e], accounts)
             if account is not None:
                 account_for.setdefault(conv, account)
-        for conv, contact in contact_for.items():
+        if contact_for:
             self.session.execute(
                 update(CONVERSATION)
-                .where(CONVERSATION.c.id == conv, CONVERSATION.c.contact_id.is_(None))
-                .values(contact_id=contact)
+                .where(CONVERSATION.c.id == bindparam("_id"), CONVERSATION.c.contact_id.is_(None))
+                .values(contact_id=bindparam("_contact")),
+                [{"_id": conv, "_contact": contact} for conv, contact in contact_for.items()],
             )
-        for conv, account in account_for.items():
+        if account_for:
             self.session.execute(
                 update(CONVERSATION)
-                .where(CONVERSATION.c.id == conv, CONVERSATION.c.channel_account_id.is_(None))
-                .values(channel_account_id=account)
+                .where(
+                    CONVERSATION.c.id == bindparam("_id"),
+                    CONVERSATION.c.channel_account_id.is_(None),
+                )
+                .values(channel_account_id=bindparam("_account")),
+                [{"_id": conv, "_account": account} for conv, account in account_for.items()],
             )
 
     def _reopen(
@@ -871,7 +905,7 @@ class _Threader:
                     select(MESSAGE.c.external_id, MESSAGE.c.conversation_id).where(
                         MESSAGE.c.workspace_id == self.ws,
                         MESSAGE.c.channel == channel,
-                        MESSAGE.c.external_id.in_(part),
+                        in_values(self.session, MESSAGE.c.external_id, part, name="vals"),
                     )
                 )
                 found.update({(channel, ext): conv for ext, conv in rows})
@@ -887,7 +921,7 @@ class _Threader:
                     .where(
                         MESSAGE.c.workspace_id == self.ws,
                         MESSAGE.c.channel == channel,
-                        MESSAGE.c.thread_ref.in_(part),
+                        in_values(self.session, MESSAGE.c.thread_ref, part, name="vals"),
                     )
                     .group_by(MESSAGE.c.thread_ref)
                 )
@@ -903,7 +937,9 @@ class _Threader:
                     select(MESSAGE.c.in_reply_to_external_id, MESSAGE.c.conversation_id).where(
                         MESSAGE.c.workspace_id == self.ws,
                         MESSAGE.c.channel == channel,
-                        MESSAGE.c.in_reply_to_external_id.in_(part),
+                        in_values(
+                            self.session, MESSAGE.c.in_reply_to_external_id, part, name="vals"
+                        ),
                     )
                 )
                 for parent_id, conv in rows:
@@ -924,7 +960,7 @@ class _Threader:
                         CONVERSATION.c.contact_id,
                         CONVERSATION.c.last_activity_at,
                     ).where(
-                        CONVERSATION.c.contact_id.in_(part),
+                        in_values(self.session, CONVERSATION.c.contact_id, part, name="vals"),
                         CONVERSATION.c.channel == channel,
                         CONVERSATION.c.status != ConversationStatus.RESOLVED.value,
                     )
@@ -951,7 +987,7 @@ def recompute_conversation_timestamps(session: Session, conversation_ids: Sequen
                 func.max(case((~inbound, m.created_at))),
                 func.max(m.created_at),
             )
-            .where(m.conversation_id.in_(part))
+            .where(in_values(session, m.conversation_id, part, name="convs"))
             .group_by(m.conversation_id)
         ).all()
         first_in = {row[0]: row[2] for row in stats}
@@ -990,7 +1026,8 @@ def _first_responses(session: Session, first_in: dict[int, datetime | None]) -> 
     m = MESSAGE.c
     rows = session.execute(
         select(m.conversation_id, m.created_at).where(
-            m.conversation_id.in_(wanted), m.direction == Direction.OUTBOUND.value
+            in_values(session, m.conversation_id, wanted, name="convs"),
+            m.direction == Direction.OUTBOUND.value,
         )
     ).all()
     found: dict[int, datetime] = {}

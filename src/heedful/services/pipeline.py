@@ -11,11 +11,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from heedful.care.workflow import after_inbound as care_after_inbound
 from heedful.clock import Clock
 from heedful.domain import InboundEvent
 from heedful.services.ingest import IngestOptions, IngestResult, ingest_events
 from heedful.store import search
 from heedful.store.db import Database
+from heedful.triage.service import triage_messages
 
 
 def receive(
@@ -39,6 +41,9 @@ def after_ingest(
     if not result.message_ids:
         return
     search.index_pending(session)
+    # triage area: fast first pass inline; the triage.sweep job refines it in the background
+    triage_messages(session, workspace_id, result.message_ids, clock=clock, stage="fast")
+    care_after_inbound(session, workspace_id, result.conversation_ids, clock=clock)
 
 
 def after_bulk_import(

@@ -60,3 +60,12 @@ def lock_keys(session: Session, keys: Iterable[str]) -> None:
 
 def count_rows(session: Session, table: Table, *where: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+def refresh_statistics(session: Session, tables: Iterable[str]) -> None:
+    """Update the planner's statistics after a bulk load. On PostgreSQL, autovacuum lags
+    behind a long import and stale estimates turn index lookups into table scans as the
+    tables grow; SQLite needs nothing (its planner does not depend on them here)."""
+    if session.get_bind().dialect.name == "postgresql":
+        for table in tables:
+            session.execute(text(f'ANALYZE "{table}"'))

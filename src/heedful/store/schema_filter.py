@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 # SQLite's FTS5 table for message search and its shadow tables; created by migrations only.
-IGNORED_TABLE_PREFIXES = ("message_fts", "search_watermark")
+# procrastinate_*: the queue engine's tables (scaled-out mode), made by heedful.workers.queue.
+IGNORED_TABLE_PREFIXES = ("message_fts", "search_watermark", "procrastinate_")
 
 
 def include_object(

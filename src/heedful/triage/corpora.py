@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from heedful.triage.taxonomy import SENTIMENTS, SEVERITIES
+
 Split = Literal["train", "dev"]
 DEV_SHARE = 0.2
-SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
-SEVERITIES: tuple[str, ...] = ("no_explicit_reproach", "disapproval", "accusation", "blame")
 
 
 @dataclass(frozen=True, slots=True)

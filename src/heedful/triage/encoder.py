@@ -84,7 +84,7 @@ class Encoder:
         self._outputs = [o.name for o in self._session.get_outputs()]
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - not a secret
         self._lock = threading.Lock()  # tokenizer padding settings are shared state
 
     def tokenize(self, texts: list[str]) -> dict[str, npt.NDArray[np.int64]]:
@@ -101,7 +101,10 @@ class Encoder:
 
     def _run_batch(self, texts: list[str]) -> dict[str, FloatArray]:
         results = self.raw(self.tokenize(texts))
-        return {name: np.asarray(value, dtype=np.float32) for name, value in zip(self._outputs, results, strict=True)}
+        return {
+            name: np.asarray(value, dtype=np.float32)
+            for name, value in zip(self._outputs, results, strict=True)
+        }
 
     def run(self, texts: list[str], batch_size: int = BATCH) -> list[Outputs]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -115,7 +118,9 @@ class Encoder:
 
     def _row(self, arrays: dict[str, FloatArray], position: int) -> Outputs:
         heads = {
-            name: softmax(values[position]) for name, values in arrays.items() if name != "embedding"
+            name: softmax(values[position])
+            for name, values in arrays.items()
+            if name != "embedding"
         }
         return Outputs(embedding=arrays["embedding"][position], probabilities=heads)
 

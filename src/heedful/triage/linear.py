@@ -9,6 +9,7 @@ network's (a cheap-feature ensemble; ``eval/triage.py`` measures both). Weights 
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 from dataclasses import dataclass
@@ -29,14 +30,16 @@ MENTION = re.compile(r"@\w+")
 
 def _tokens(text: str) -> list[str]:
     text = MENTION.sub(" @user ", URL.sub(" http ", text[:MAX_CHARS]))
-    return [t.lower() if not t.isupper() or len(t) < 3 else f"{t.lower()}^" for t in WORD.findall(text)]
+    return [
+        t.lower() if not t.isupper() or len(t) < 3 else f"{t.lower()}^" for t in WORD.findall(text)
+    ]
 
 
 def features(text: str) -> dict[int, float]:
     """Hashed, sublinear, L2-normalised counts of words, word pairs and in-word char 3-5-grams."""
     words = _tokens(text)
     grams = [f"w:{w}" for w in words]
-    grams += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    grams += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
     for word in words:
         padded = f"<{word}>"
         grams += [f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]

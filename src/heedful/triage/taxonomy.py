@@ -23,6 +23,9 @@ BUILTIN_TOPICS: dict[str, str] = {
     "other": "Other",
 }
 TOPIC_IDS: tuple[str, ...] = tuple(BUILTIN_TOPICS)
+SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+# complaint severity, increasing face threat (Jin & Aletras 2021)
+SEVERITIES: tuple[str, ...] = ("no_explicit_reproach", "disapproval", "accusation", "blame")
 
 
 class CustomTopic(BaseModel):

@@ -5,21 +5,45 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 import heedful
 from heedful.clock import Clock, SystemClock
 from heedful.config import Settings
-from heedful.errors import NotFound, PermissionDenied, ValidationFailed
+from heedful.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
+from heedful.services.auth import TooManyAttempts
 from heedful.store.db import Database
 from heedful.web.api.conversations import router as conversations_router
+from heedful.web.api.me import router as me_router
+from heedful.web.api.stream import router as stream_router
+from heedful.web.auth import NotAuthenticated, guard
 from heedful.web.templating import build_templates, render
-from heedful.web.ui.pages import router as pages_router
+from heedful.web.ui.account import router as account_router
+from heedful.web.ui.admin import router as admin_router
+from heedful.web.ui.conversation import router as conversation_router
+from heedful.web.ui.dashboard import router as dashboard_router
+from heedful.web.ui.inbox import router as inbox_router
+from heedful.web.ui.login import router as login_router
+from heedful.workers.runtime import install as install_workers
 
 STATIC_DIR = Path(__file__).parent / "static"
+# Every router of the app, REST API first. A new one is added here, and is then covered by the
+# sign-in guard, CSRF checks and the tenant-isolation test matrix without anything else.
+ROUTERS = (
+    conversations_router,
+    me_router,
+    stream_router,
+    login_router,
+    inbox_router,
+    conversation_router,
+    dashboard_router,
+    admin_router,
+    account_router,
+)
 
 
 def create_app(
@@ -36,6 +60,12 @@ def create_app(
         title="Heedful",
         version=heedful.__version__,
         summary="Social customer care: one inbox, triage with reasons, a reply coach, SLAs.",
+        description=(
+            "Authenticate with an API token (create one on your account page): "
+            "`Authorization: Bearer hf_…`. You see the workspaces you belong to."
+        ),
+        dependencies=[Depends(guard)],
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = database or Database.from_url(settings.resolved_database_url)
@@ -52,17 +82,19 @@ def create_app(
             session.execute(text("SELECT 1"))
         return {"status": "ok", "version": heedful.__version__}
 
-    app.include_router(conversations_router)
-    app.include_router(pages_router)
+    for router in ROUTERS:
+        app.include_router(router)
+    install_workers(app)  # app.state.jobs / .channels; /webhooks/* (signature-checked, no guard)
     _error_handlers(app)
-
     return app
 
 
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", ""
-    )
+    return _is_page(request) and "text/html" in request.headers.get("accept", "")
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -73,6 +105,15 @@ def _error_handlers(app: FastAPI) -> None:
             )
             return page
         return JSONResponse({"detail": detail}, status_code=status)
+
+    @app.exception_handler(NotAuthenticated)
+    def anonymous(request: Request, exc: NotAuthenticated) -> Response:
+        if _is_page(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
 
     @app.exception_handler(NotFound)
     def not_found(request: Request, exc: NotFound) -> Response:
@@ -85,3 +126,13 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationFailed)
     def invalid(request: Request, exc: ValidationFailed) -> Response:
         return problem(request, 422, str(exc))
+
+    @app.exception_handler(ConflictError)
+    def conflict(request: Request, exc: ConflictError) -> Response:
+        return problem(request, 409, str(exc))
+
+    @app.exception_handler(TooManyAttempts)
+    def throttled(request: Request, exc: TooManyAttempts) -> Response:
+        response = problem(request, 429, str(exc))
+        response.headers["Retry-After"] = str(int(exc.retry_after.total_seconds()) + 1)
+        return response

@@ -10,4 +10,6 @@ from heedful.web.app import create_app
 
 def app_from_env() -> FastAPI:
     """Build the app from HEEDFUL_* settings (each server worker process calls this)."""
-    return create_app(load_settings())
+    from heedful.workers.runtime import run_jobs_in_process
+
+    return run_jobs_in_process(create_app(load_settings()))  # default mode: jobs run here

@@ -75,15 +75,18 @@ class BlueskyAdapter(ChannelAdapter[BlueskyConfig]):
             results.append(chats)
         events = sorted((e for r in results for e in r.events), key=lambda e: e.created_at)
         ignored = tuple(i for r in results for i in r.ignored)
-        return PollResult(tuple(events), {k: v for k, v in new_cursor.items() if v}, ignored)
+        kept = {**cursor, **{k: v for k, v in new_cursor.items() if v}}  # keep others' keys
+        return PollResult(tuple(events), kept, ignored)
 
     def _notifications(self, seen: str | None) -> PollResult:
         params = [("limit", str(self.config.page_size))]
         params += [("reasons", r) for r in sorted(parse.MESSAGE_REASONS)]
         out, newest, page_cursor = Collector(), None, None
         for _ in range(self.config.max_pages if seen else 1):
-            paging = [("cursor", page_cursor)] if page_cursor else []
-            page = as_dict(self.api.query("app.bsky.notification.listNotifications", params + paging))
+            paging: list[tuple[str, str]] = [("cursor", page_cursor)] if page_cursor else []
+            page = as_dict(
+                self.api.query("app.bsky.notification.listNotifications", params + paging)
+            )
             items = dicts(page.get("notifications"))
             fresh = [n for n in items if not seen or str(n.get("indexedAt", "")) > seen]
             newest = newest or (str(items[0].get("indexedAt")) if items else None)
@@ -91,7 +94,9 @@ class BlueskyAdapter(ChannelAdapter[BlueskyConfig]):
             page_cursor = opt_str(page, "cursor")
             if len(fresh) < len(items) or not page_cursor:
                 break
-        return PollResult(tuple(out.events), {"seen_at": newest} if newest else {}, tuple(out.ignored))
+        return PollResult(
+            tuple(out.events), {"seen_at": newest} if newest else {}, tuple(out.ignored)
+        )
 
     def _chats(self, revs: dict[str, Any]) -> PollResult:
         page = as_dict(self.api.query("chat.bsky.convo.listConvos", [("limit", "50")], chat=True))
@@ -173,7 +178,9 @@ class BlueskyAdapter(ChannelAdapter[BlueskyConfig]):
 
     def _send_chat(self, message: OutboundMessage) -> DeliveryResult:
         if grapheme_length(message.text) > MAX_CHAT_GRAPHEMES:
-            raise PermanentFailure(f"a Bluesky chat message is at most {MAX_CHAT_GRAPHEMES} graphemes")
+            raise PermanentFailure(
+                f"a Bluesky chat message is at most {MAX_CHAT_GRAPHEMES} graphemes"
+            )
         convo_id = message.thread_ref or self._convo_with(message.recipient)
         body = {"convoId": convo_id, "message": {"text": message.text}}
         sent = as_dict(self.api.procedure("chat.bsky.convo.sendMessage", body, chat=True))
@@ -201,9 +208,10 @@ class BlueskyAdapter(ChannelAdapter[BlueskyConfig]):
             value = as_dict(item.get("value"))
             parent = as_dict(as_dict(value.get("reply")).get("parent")).get("uri")
             created = parse_time(value.get("createdAt"))
-            if created and created >= since and value.get("text") == message.text:
-                if parent == message.in_reply_to:
-                    return DeliveryResult(str(item["uri"]), url=parse.post_url(None, str(item["uri"])))
+            recent = created is not None and created >= since
+            if recent and value.get("text") == message.text and parent == message.in_reply_to:
+                uri = str(item["uri"])
+                return DeliveryResult(uri, url=parse.post_url(None, uri))
         return None
 
     def _find_chat(self, message: OutboundMessage, since: datetime) -> DeliveryResult | None:
@@ -212,6 +220,11 @@ class BlueskyAdapter(ChannelAdapter[BlueskyConfig]):
         for item in dicts(page.get("messages")):
             sender = as_dict(item.get("sender")).get("did")
             sent = parse_time(item.get("sentAt"))
-            if sender == self._did() and sent and sent >= since and item.get("text") == message.text:
+            if (
+                sender == self._did()
+                and sent
+                and sent >= since
+                and item.get("text") == message.text
+            ):
                 return DeliveryResult(str(item["id"]))
         return None

@@ -9,8 +9,12 @@ from typing import Any
 import httpx
 
 from heedful.channels.bluesky.config import BlueskyConfig
-from heedful.channels.support.http import detail, raise_for_status, retry_after_seconds
-from heedful.channels.support.http import transport_errors
+from heedful.channels.support.http import (
+    detail,
+    raise_for_status,
+    retry_after_seconds,
+    transport_errors,
+)
 from heedful.channels.support.jsonvalues import as_dict, load_json, opt_str
 from heedful.clock import Clock
 from heedful.errors import AuthFailed, HeedfulError, RateLimited, TransientFailure
@@ -86,14 +90,18 @@ class BlueskyClient:
         try:
             return load_json(response.content, "the Bluesky response") if response.content else {}
         except HeedfulError as exc:
-            raise TransientFailure(f"Bluesky sent an unreadable answer ({detail(response)})") from exc
+            raise TransientFailure(
+                f"Bluesky sent an unreadable answer ({detail(response)})"
+            ) from exc
 
     def _raise_for(self, response: httpx.Response) -> None:
         status = response.status_code
         if status in (400, 401) and any(code in response.text for code in EXPIRED):
             raise _Expired(detail(response))
         if status == 429:
-            raise RateLimited(self._retry_after(response), f"Bluesky rate limit ({detail(response)})")
+            raise RateLimited(
+                self._retry_after(response), f"Bluesky rate limit ({detail(response)})"
+            )
         raise_for_status(response, PLATFORM)
 
     def _retry_after(self, response: httpx.Response) -> float | None:

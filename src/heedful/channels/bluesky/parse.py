@@ -17,8 +17,14 @@ from typing import Any
 from heedful.channels.base import Ignored, ParseResult
 from heedful.channels.bluesky.text import expand_links
 from heedful.channels.parsing import Collector, Parsed, ignored
-from heedful.channels.support.jsonvalues import as_dict, as_list, clean_text, dicts, opt_int
-from heedful.channels.support.jsonvalues import opt_str
+from heedful.channels.support.jsonvalues import (
+    as_dict,
+    as_list,
+    clean_text,
+    dicts,
+    opt_int,
+    opt_str,
+)
 from heedful.channels.support.times import from_iso
 from heedful.domain import Attachment, Author, Direction, InboundEvent, MessageKind, Visibility
 from heedful.errors import InputRejected
@@ -104,7 +110,9 @@ def parse_thread(data: dict[str, Any], brand_did: str | None) -> ParseResult:
     return out.result()
 
 
-def _walk_thread(node: dict[str, Any], brand_did: str | None, out: Collector, direction: str) -> None:
+def _walk_thread(
+    node: dict[str, Any], brand_did: str | None, out: Collector, direction: str
+) -> None:
     kind = str(node.get("$type", ""))
     if "post" not in node:
         out.skip(f"a thread entry that is not visible ({kind or 'unknown'})", opt_str(node, "uri"))
@@ -258,7 +266,9 @@ def parse_log(data: dict[str, Any], brand_did: str | None) -> ParseResult:
             message = as_dict(entry.get("message"))
             out.add(chat_message(message, opt_str(entry, "convoId"), {}, brand_did))
         else:
-            out.skip(f"a chat log entry {entry_type.rpartition('#')[2] or entry_type}, not a message")
+            out.skip(
+                f"a chat log entry {entry_type.rpartition('#')[2] or entry_type}, not a message"
+            )
     return out.result()
 
 

@@ -34,21 +34,29 @@ def link_facets(text: str) -> list[dict[str, Any]]:
     return facets
 
 
+def _link_span(facet: dict[str, Any], size: int) -> tuple[int, int, str] | None:
+    index = facet.get("index")
+    features = facet.get("features")
+    if not isinstance(index, dict) or not isinstance(features, list):
+        return None
+    uri = next(
+        (
+            f.get("uri")
+            for f in features
+            if isinstance(f, dict) and f.get("$type") == "app.bsky.richtext.facet#link"
+        ),
+        None,
+    )
+    start, end = index.get("byteStart"), index.get("byteEnd")
+    if not (isinstance(uri, str) and isinstance(start, int) and isinstance(end, int)):
+        return None
+    return (start, end, uri) if 0 <= start < end <= size else None
+
+
 def expand_links(text: str, facets: list[dict[str, Any]]) -> str:
     """Replace shortened link text ("example.com/pa...") by the full URI of its facet."""
     data = text.encode("utf-8")
-    spans = []
-    for facet in facets:
-        index = facet.get("index") if isinstance(facet.get("index"), dict) else {}
-        uri = next(
-            (f.get("uri") for f in facet.get("features", []) if isinstance(f, dict)
-             and f.get("$type") == "app.bsky.richtext.facet#link"),
-            None,
-        )
-        start, end = index.get("byteStart"), index.get("byteEnd")
-        if isinstance(uri, str) and isinstance(start, int) and isinstance(end, int):
-            if 0 <= start < end <= len(data):
-                spans.append((start, end, uri))
+    spans = [span for facet in facets if (span := _link_span(facet, len(data)))]
     limit = len(data)
     for start, end, uri in sorted(spans, reverse=True):
         if end <= limit:  # overlapping facets are malformed: keep the text as it is

@@ -24,6 +24,13 @@ class EmailConfig(BaseModel):
     imap_username: str = ""
     imap_password: SecretStr = SecretStr("")
     mailbox: str = "INBOX"
+    sent_mailbox: str = Field(
+        default="",
+        description=(
+            "Folder where the mail server files every message sent through SMTP (Gmail and "
+            "Microsoft 365 do): lets Heedful check after a crash whether a reply went out"
+        ),
+    )
     initial_sync_days: int = Field(
         default=7, ge=0, le=365, description="How far back the first poll reads"
     )

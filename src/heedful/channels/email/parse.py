@@ -18,6 +18,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from email.message import Message
@@ -46,6 +47,9 @@ RECEIVED_AT_HEADER = "X-Heedful-Received-At"  # ISO-8601, set by the poller (INT
 MAX_MESSAGE = 50 * 1024 * 1024
 MAX_TEXT = 200_000
 SENDER_HEADERS = ("From", "Sender", "Reply-To", "Return-Path")
+REPLY_PREFIX = re.compile(
+    r"^(\s*(re|fw|fwd|aw|wg|sv|vs|rv|tr|antw|odp|ynt|res)(\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
 
 
 def load_message(raw: bytes) -> Message:
@@ -145,4 +149,14 @@ def _extra(msg: Message, html_only: bool, quotes_removed: bool, author: Author) 
         extra["list_id"] = header_text(msg, "List-Id")
     if not header_date(header_text(msg, "Date")):
         extra["date_source"] = "received"
+    subject_key = thread_subject(header_text(msg, "Subject"))
+    if subject_key:
+        extra["thread_subject"] = subject_key  # for clients that send no threading headers
     return extra
+
+
+def thread_subject(subject: str | None) -> str | None:
+    """The subject without reply/forward prefixes, lower-cased: "Re: Fwd: Order" → "order"."""
+    if not subject:
+        return None
+    return REPLY_PREFIX.sub("", subject).strip().lower() or None

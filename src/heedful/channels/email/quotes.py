@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 
 WROTE = r"wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev|kirjoitti|napisał"
-ON_WROTE = re.compile(
-    rf"^[>\s]*(On|Am|Le|El|Il|Op|Em|På|Den|W dniu)\s.{{0,300}}?({WROTE})\s*:?\s*$",
+INTRO = r"On|Am|Le|El|Il|Op|Em|På|Den|W dniu"
+ON_WROTE = re.compile(  # the verb ends the line ("wrote:") or the name follows ("schrieb X:")
+    rf"^[>\s]*({INTRO})\s.{{0,300}}?\b({WROTE})(\s[^:]{{0,120}})?\s*:\s*$",
     re.IGNORECASE,
 )
 ORIGINAL = re.compile(
@@ -90,7 +91,7 @@ def _quote_follows(lines: list[str], start: int) -> bool:
 
 
 def _starts_on(line: str) -> bool:
-    return bool(re.match(r"^[>\s]*(On|Am|Le|El|Il|Op|Em|På|Den)\s", line, re.IGNORECASE))
+    return bool(re.match(rf"^[>\s]*({INTRO})\s", line, re.IGNORECASE))
 
 
 def _is_header_block(lines: list[str], start: int) -> bool:

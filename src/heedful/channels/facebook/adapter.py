@@ -26,10 +26,12 @@ class FacebookAdapter(MetaAdapter[FacebookConfig]):
         private_message=True,
         max_length=MESSENGER_LIMIT,
         reply_window=MESSAGING_WINDOW,
+        find_delivered=True,
     )
     envelope_object: ClassVar[str] = "page"
     private_limit: ClassVar[int] = MESSENGER_LIMIT
     private_what: ClassVar[str] = "A Messenger message"
+    direct_platform: ClassVar[str] = "messenger"
 
     @staticmethod
     def change_parser() -> ChangeParser:
@@ -42,3 +44,8 @@ class FacebookAdapter(MetaAdapter[FacebookConfig]):
         check_length(message.text, COMMENT_LIMIT, "A Facebook comment")
         body = self.graph.post(f"{message.in_reply_to}/comments", {"message": message.text})
         return result_from(body, message, "id")
+
+    def public_edge(self, message: OutboundMessage) -> str:
+        if not message.in_reply_to:
+            raise PermanentFailure("a public Facebook reply needs the post or comment it answers")
+        return f"{message.in_reply_to}/comments"

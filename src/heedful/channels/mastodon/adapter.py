@@ -60,20 +60,27 @@ class MastodonAdapter(ChannelAdapter[MastodonConfig]):
 
     def poll(self, cursor: Mapping[str, Any]) -> PollResult:
         params = [("types[]", "mention")]
-        return self._forward("/api/v1/notifications", params, opt_str(dict(cursor), "min_id"))
+        found = self._forward("/api/v1/notifications", params, opt_str(dict(cursor), "min_id"))
+        return dataclasses.replace(found, cursor={**cursor, **found.cursor})  # keep others' keys
 
     def listen(self, query: ListeningQuery, cursor: Mapping[str, Any]) -> PollResult:
-        sources = [(f"tag:{h.lstrip('#')}", f"/api/v1/timelines/tag/{quote(h.lstrip('#'))}", [])
-                   for h in query.hashtags]
-        sources += [(f"q:{k}", "/api/v2/search", [("q", k), ("type", "statuses")])
-                    for k in query.keywords]
+        sources: list[tuple[str, str, list[tuple[str, str]]]] = [
+            (f"tag:{h.lstrip('#')}", f"/api/v1/timelines/tag/{quote(h.lstrip('#'))}", [])
+            for h in query.hashtags
+        ]
+        sources += [
+            (f"q:{k}", "/api/v2/search", [("q", k), ("type", "statuses")]) for k in query.keywords
+        ]
         events: dict[str, InboundEvent] = {}
         new_cursor: dict[str, Any] = {}
         for key, path, params in sources:
             found = self._forward(path, params, opt_str(dict(cursor), key))
             new_cursor[key] = found.cursor.get("min_id")
             for event in found.events:
-                if event.author.external_id != self.brand_id and event.visibility is Visibility.PUBLIC:
+                if (
+                    event.author.external_id != self.brand_id
+                    and event.visibility is Visibility.PUBLIC
+                ):
                     events[event.external_id] = dataclasses.replace(
                         event, kind=MessageKind.MENTION, unsolicited=True
                     )
@@ -101,7 +108,7 @@ class MastodonAdapter(ChannelAdapter[MastodonConfig]):
     def send(self, message: OutboundMessage) -> DeliveryResult:
         private = message.visibility is Visibility.PRIVATE
         parent = self._status(message.in_reply_to) if message.in_reply_to else None
-        text = _addressed(message, parent, private)
+        text = _addressed(message, parent, private, self.brand_id)
         payload: dict[str, Any] = {
             "status": text,
             "visibility": "direct" if private else self._reply_visibility(message),
@@ -110,9 +117,7 @@ class MastodonAdapter(ChannelAdapter[MastodonConfig]):
             payload["in_reply_to_id"] = message.in_reply_to
         if message.subject:
             payload["spoiler_text"] = message.subject
-        status = as_dict(
-            self.api.post("/api/v1/statuses", payload, idempotency_key=_key(message))
-        )
+        status = as_dict(self.api.post("/api/v1/statuses", payload, idempotency_key=_key(message)))
         status_id = opt_str(status, "id")
         if status_id is None:
             raise PermanentFailure("Mastodon accepted the status but returned no id")
@@ -136,13 +141,15 @@ class MastodonAdapter(ChannelAdapter[MastodonConfig]):
         return None
 
 
-def _addressed(message: OutboundMessage, parent: dict[str, Any] | None, private: bool) -> str:
+def _addressed(
+    message: OutboundMessage, parent: dict[str, Any] | None, private: bool, brand_id: str | None
+) -> str:
     """Mastodon delivers a reply or a DM to the accounts it mentions: make sure the customer is
     mentioned (the web client does the same)."""
     handle = message.recipient
-    if parent is not None:
-        author = account_author(as_dict(parent.get("account")))
-        handle = author.handle if author else handle
+    author = account_author(as_dict(parent.get("account"))) if parent else None
+    if author is not None and author.external_id != brand_id:
+        handle = author.handle
     if not handle:
         if private:
             raise PermanentFailure("a Mastodon direct message needs the recipient's @handle")

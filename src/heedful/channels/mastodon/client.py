@@ -6,8 +6,12 @@ from typing import Any
 
 import httpx
 
-from heedful.channels.support.http import detail, raise_for_status, retry_after_seconds
-from heedful.channels.support.http import transport_errors
+from heedful.channels.support.http import (
+    detail,
+    raise_for_status,
+    retry_after_seconds,
+    transport_errors,
+)
 from heedful.channels.support.jsonvalues import load_json
 from heedful.channels.support.times import from_iso
 from heedful.clock import Clock
@@ -30,18 +34,24 @@ class MastodonClient:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         return self._call("POST", path, json=payload, headers=headers)
 
-    def _call(self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+    def _call(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any
+    ) -> Any:
         with transport_errors(PLATFORM):
             response = self.http.request(
                 method, f"{self.base}{path}", headers={**self.headers, **(headers or {})}, **kw
             )
         if response.status_code == 429:
-            raise RateLimited(self._retry_after(response), f"Mastodon rate limit ({detail(response)})")
+            raise RateLimited(
+                self._retry_after(response), f"Mastodon rate limit ({detail(response)})"
+            )
         raise_for_status(response, PLATFORM)
         try:
             return load_json(response.content, "the Mastodon response")
         except HeedfulError as exc:
-            raise TransientFailure(f"Mastodon sent an unreadable answer ({detail(response)})") from exc
+            raise TransientFailure(
+                f"Mastodon sent an unreadable answer ({detail(response)})"
+            ) from exc
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         reset = response.headers.get("x-ratelimit-reset")

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 class MastodonConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instance_url: str = Field(description="the brand account's server, e.g. https://mastodon.social")
+    instance_url: str = Field(
+        description="the brand account's server, e.g. https://mastodon.social"
+    )
     account_id: str = Field(description="the brand account's id on that server")
     access_token: SecretStr  # scopes: read write:statuses (see doc.md)
     reply_visibility: Literal["public", "unlisted"] = "public"

@@ -142,7 +142,9 @@ def parse_grouped(data: dict[str, Any], brand_id: str | None) -> ParseResult:
     return out.result()
 
 
-def status_event(status: dict[str, Any], brand_id: str | None, thread_ref: str | None = None) -> Parsed:
+def status_event(
+    status: dict[str, Any], brand_id: str | None, thread_ref: str | None = None
+) -> Parsed:
     status_id = opt_str(status, "id")
     if status_id is None:
         return Ignored("a status without an id")
@@ -164,7 +166,9 @@ def status_event(status: dict[str, Any], brand_id: str | None, thread_ref: str |
         text=html_to_text(str(status.get("content") or "")),
         created_at=from_iso(created),
         kind=MessageKind.DM if private else (MessageKind.REPLY if reply_to else MessageKind.POST),
-        direction=Direction.OUTBOUND if brand_id and author.external_id == brand_id else Direction.INBOUND,
+        direction=Direction.OUTBOUND
+        if brand_id and author.external_id == brand_id
+        else Direction.INBOUND,
         visibility=Visibility.PRIVATE if private else Visibility.PUBLIC,
         in_reply_to=reply_to,
         thread_ref=thread_ref,

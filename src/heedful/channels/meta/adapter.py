@@ -4,7 +4,7 @@ change parser, its limits and how a public reply is addressed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar, TypeVar
 
 import httpx
@@ -21,6 +21,7 @@ from heedful.channels.meta.entries import ChangeParser, parse_entries
 from heedful.channels.meta.graph import GraphClient
 from heedful.channels.meta.hydrate import hydrate_object, needs_hydration
 from heedful.channels.meta.outbound import check_reply_window, send_private
+from heedful.channels.meta.reconcile import find_comment, find_direct
 from heedful.channels.meta.webhook import answer_handshake, load_envelope, signature_valid
 from heedful.clock import Clock
 from heedful.domain import InboundEvent, Visibility
@@ -34,6 +35,7 @@ class MetaAdapter(ChannelAdapter[MetaConfigT]):
     envelope_object: ClassVar[str]  # "page" or "instagram"
     private_limit: ClassVar[int]  # characters in a private message
     private_what: ClassVar[str]  # how error messages name it
+    direct_platform: ClassVar[str]  # "messenger" or "instagram" (conversations API)
 
     def __init__(
         self, config: MetaConfigT, http: httpx.Client | None = None, *, clock: Clock | None = None
@@ -76,4 +78,16 @@ class MetaAdapter(ChannelAdapter[MetaConfigT]):
         )
 
     def send_public(self, message: OutboundMessage) -> DeliveryResult:
+        raise NotImplementedError
+
+    def find_delivered(self, message: OutboundMessage, since: datetime) -> DeliveryResult | None:
+        """Look for a reply sent before a crash: under the comment answered, or in the
+        conversation with the customer (see :mod:`heedful.channels.meta.reconcile`)."""
+        account = self.config.account_id
+        if message.visibility is Visibility.PUBLIC:
+            return find_comment(self.graph, self.public_edge(message), account, message, since)
+        return find_direct(self.graph, self.direct_platform, account, message, since)
+
+    def public_edge(self, message: OutboundMessage) -> str:
+        """Where this adapter's public reply to ``message.in_reply_to`` is listed."""
         raise NotImplementedError

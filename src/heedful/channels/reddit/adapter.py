@@ -57,7 +57,8 @@ class RedditAdapter(ChannelAdapter[RedditConfig]):
     # --- polling ------------------------------------------------------------------------
 
     def poll(self, cursor: Mapping[str, Any]) -> PollResult:
-        return self._newer_than("/message/inbox", [], cursor.get("newest_utc"))
+        found = self._newer_than("/message/inbox", [], cursor.get("newest_utc"))
+        return dataclasses.replace(found, cursor={**cursor, **found.cursor})  # keep others' keys
 
     def listen(self, query: ListeningQuery, cursor: Mapping[str, Any]) -> PollResult:
         terms = list(query.keywords) + [f'"#{h.lstrip("#")}"' for h in query.hashtags]
@@ -82,8 +83,10 @@ class RedditAdapter(ChannelAdapter[RedditConfig]):
         since_utc = float(since) if isinstance(since, int | float) else None
         out, newest, after = Collector(), since_utc, None
         for _ in range(pages or (self.config.max_pages if since_utc else 1)):
-            paging = [("after", after)] if after else []
-            listing = as_dict(self.api.get(path, [*params, ("limit", str(self.config.page_size)), *paging]))
+            paging: list[tuple[str, str]] = [("after", after)] if after else []
+            listing = as_dict(
+                self.api.get(path, [*params, ("limit", str(self.config.page_size)), *paging])
+            )
             children = dicts(as_dict(listing.get("data")).get("children"))
             fresh = [c for c in children if _created(c) > (since_utc or 0)]
             newest = max([newest or 0.0, *(_created(c) for c in fresh)]) or None

@@ -9,8 +9,12 @@ from typing import Any
 import httpx
 
 from heedful.channels.reddit.config import RedditConfig
-from heedful.channels.support.http import detail, raise_for_status, retry_after_seconds
-from heedful.channels.support.http import transport_errors
+from heedful.channels.support.http import (
+    detail,
+    raise_for_status,
+    retry_after_seconds,
+    transport_errors,
+)
 from heedful.channels.support.jsonvalues import as_dict, load_json, opt_int, opt_str
 from heedful.clock import Clock
 from heedful.errors import AuthFailed, HeedfulError, RateLimited, TransientFailure
@@ -62,7 +66,9 @@ class RedditClient:
         answer = as_dict(self._json(response))
         token = opt_str(answer, "access_token")
         if token is None:
-            raise AuthFailed(f"Reddit refused the app credentials ({answer.get('error', 'no token')})")
+            raise AuthFailed(
+                f"Reddit refused the app credentials ({answer.get('error', 'no token')})"
+            )
         self.token = token
         lifetime = (opt_int(answer, "expires_in") or 3600) - 60
         self.expires_at = self.clock.now() + timedelta(seconds=max(lifetime, 60))
@@ -78,12 +84,16 @@ class RedditClient:
 
     def _json(self, response: httpx.Response) -> Any:
         if response.status_code == 429:
-            raise RateLimited(self._retry_after(response), f"Reddit rate limit ({detail(response)})")
+            raise RateLimited(
+                self._retry_after(response), f"Reddit rate limit ({detail(response)})"
+            )
         raise_for_status(response, PLATFORM)
         try:
             return load_json(response.content, "the Reddit response")
         except HeedfulError as exc:
-            raise TransientFailure(f"Reddit sent an unreadable answer ({detail(response)})") from exc
+            raise TransientFailure(
+                f"Reddit sent an unreadable answer ({detail(response)})"
+            ) from exc
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         reset = response.headers.get("x-ratelimit-reset")
@@ -93,9 +103,13 @@ class RedditClient:
             return retry_after_seconds(response, self.clock.now())
 
     def _note_quota(self, response: httpx.Response) -> None:
-        remaining, reset = (response.headers.get(h) for h in ("x-ratelimit-remaining", "x-ratelimit-reset"))
+        remaining, reset = (
+            response.headers.get(h) for h in ("x-ratelimit-remaining", "x-ratelimit-reset")
+        )
         try:
             spent = remaining is not None and float(remaining) < 1
-            self.reset_at = self.clock.now() + timedelta(seconds=float(reset or 0)) if spent else None
+            self.reset_at = (
+                self.clock.now() + timedelta(seconds=float(reset or 0)) if spent else None
+            )
         except ValueError:
             self.reset_at = None

@@ -77,7 +77,9 @@ def _api_answer(answer: dict[str, Any], brand: str | None) -> ParseResult:
 def thing(item: dict[str, Any], brand: str | None) -> Parsed:
     kind, data = str(item.get("kind")), as_dict(item.get("data"))
     created = data.get("created_utc")
-    if kind in ("t1", "t3", "t4") and (isinstance(created, bool) or not isinstance(created, int | float)):
+    if kind in ("t1", "t3", "t4") and (
+        isinstance(created, bool) or not isinstance(created, int | float)
+    ):
         return Ignored(f"a {kind} thing without created_utc", opt_str(data, "name"))
     if kind == "t1":
         return comment(data, brand)
@@ -85,7 +87,9 @@ def thing(item: dict[str, Any], brand: str | None) -> Parsed:
         return private_message(data, brand)
     if kind == "t3":
         return post(data, brand)
-    return Ignored(OTHER_KINDS.get(kind, f"a Reddit {kind} thing, not a message"), opt_str(data, "name"))
+    return Ignored(
+        OTHER_KINDS.get(kind, f"a Reddit {kind} thing, not a message"), opt_str(data, "name")
+    )
 
 
 def comment(data: dict[str, Any], brand: str | None) -> Parsed:

@@ -25,7 +25,7 @@ from heedful.channels.trustpilot.parse import parse_payload, reply_id
 from heedful.channels.trustpilot.poll import poll_reviews
 from heedful.clock import Clock
 from heedful.domain import Visibility
-from heedful.errors import PermanentFailure
+from heedful.errors import PermanentFailure, Unsupported
 
 # The web layer copies ``?token=`` from the subscription URL into this header.
 TOKEN_HEADER = "X-Heedful-Webhook-Token"  # noqa: S105 - a header name, not a secret
@@ -35,7 +35,8 @@ class TrustpilotAdapter(ChannelAdapter[TrustpilotConfig]):
     slug = "trustpilot"
     name = "Trustpilot"
     config_model = TrustpilotConfig
-    capabilities = Capabilities(poll=True, webhook=True, public_reply=True)
+    # A review has one company reply and posting it again replaces it: resending is safe.
+    capabilities = Capabilities(poll=True, webhook=True, public_reply=True, idempotent_send=True)
 
     def __init__(
         self,
@@ -59,6 +60,8 @@ class TrustpilotAdapter(ChannelAdapter[TrustpilotConfig]):
         return secrets_equal(expected, _basic_password(header(headers, "Authorization")))
 
     def poll(self, cursor: Mapping[str, Any]) -> PollResult:
+        if not (self.config.business_unit_id and self.config.username):
+            raise Unsupported("polling needs the business unit and a business user login")
         return poll_reviews(self.client, cursor)
 
     def send(self, message: OutboundMessage) -> DeliveryResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
 import orjson
 
 from heedful.channels.base import (
@@ -32,7 +33,7 @@ class WebhookAdapter(ChannelAdapter[WebhookConfig]):
     )
 
     def parse(self, body: bytes, headers: Mapping[str, str] | None = None) -> ParseResult:
-        return parse_body(body, getattr(self.config, "source_name", ""))
+        return parse_body(body, self.config.source_name)
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
         return verify_signed(
@@ -73,7 +74,7 @@ def _reply_json(message: OutboundMessage) -> dict[str, Any]:
     }
 
 
-def _reply_id(response: Any, message: OutboundMessage) -> str:
+def _reply_id(response: httpx.Response, message: OutboundMessage) -> str:
     try:
         body = orjson.loads(response.content) if response.content else {}
     except orjson.JSONDecodeError:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 DEFAULT_TOLERANCE = 300
+MIN_SECRET = 32
 
 
 class WebhookConfig(BaseModel):
@@ -24,3 +25,11 @@ class WebhookConfig(BaseModel):
         description="Where replies are POSTed, signed the same way; none: inbound only",
     )
     source_name: str = Field(default="", description="A label for the source, e.g. 'helpdesk'")
+
+    @field_validator("secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        length = len(value.get_secret_value())
+        if 0 < length < MIN_SECRET:
+            raise ValueError(f"the shared secret needs at least {MIN_SECRET} characters")
+        return value

@@ -87,6 +87,8 @@ def parse_v2(doc: dict[str, Any], brand_id: str | None = None) -> ParseResult:
         if single is not None:
             return single
         data = [data]
+    if not dicts(data):
+        out.skip("an empty result page")
     for item in dicts(data):
         if "event_type" in item:
             out.add(_v2_dm(item, users, brand_id))
@@ -383,7 +385,9 @@ def _dm_media(data: dict[str, Any]) -> tuple[Attachment, ...]:
     if not media:
         return ()
     url = opt_str(media, "media_url_https")
-    return (Attachment(filename=None, content_type=_MEDIA_TYPES.get(str(media.get("type"))), url=url),)
+    return (
+        Attachment(filename=None, content_type=_MEDIA_TYPES.get(str(media.get("type"))), url=url),
+    )
 
 
 # --- shared ---------------------------------------------------------------------------------

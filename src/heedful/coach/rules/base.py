@@ -65,6 +65,4 @@ class Rule(Generic[S]):
 
 
 def _ignored(pattern: Any, text: str, finding: Finding) -> bool:
-    return any(
-        m.start() < finding.end and finding.start < m.end() for m in pattern.finditer(text)
-    )
+    return any(m.start() < finding.end and finding.start < m.end() for m in pattern.finditer(text))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from heedful.coach.analysis import DraftAnalysis
+from heedful.coach.config import RuleSettings
 from heedful.coach.findings import Finding
 from heedful.coach.rules.base import Rule
 from heedful.coach.rules.cues import Cue, find_cues, rx
@@ -53,7 +54,10 @@ _COPULA = (
     r"(?:'s|\s+is|\s+was|\s+will\s+be|\s+would\s+be|\s+(?:seems|appears|looks)\s+to\s+be"
     r"|\s+must\s+be|\s+may\s+be|\s+might\s+be|\s+could\s+be|\s+lies|\s+lay|\s+rests|\s+sits)"
 )
-_HEDGE = r"(?:(?:most\s+likely|likely|probably|possibly|definitely|clearly|entirely|all|solely|just|simply|totally|completely|really|actually)\s+)*"
+_HEDGE = (
+    r"(?:(?:most\s+likely|likely|probably|possibly|definitely|clearly|entirely|all|solely|just"
+    r"|simply|totally|completely|really|actually)\s+)*"
+)
 _RECEIPT = (
     r"(?:received|receive|got|gotten|get|had|have|seen|see|heard|hear|a|an|the|some|your|no|one|to"
     r"|it|this|that|these|those|them|access|now|both|all|two|three|any|options?|until|till|by"
@@ -63,7 +67,9 @@ _RECEIPT = (
     r"|re-?routed|booked|assigned|shown|made|left)|\d)\b"
 )
 _IF = r"\b(?:if|in\s+case|unless|whether|when|once|should|in\s+the\s+event)\b[^.!?]*$"
-_NEGATED_BEFORE = rx(r"(?:\bnot|n't|\bnever|\bnone|\bno\s+way|\bnothing|\bneither|\bnor|\bwithout|\bno)\b[^.!?;]{0,30}$")
+_NEGATED_BEFORE = rx(
+    r"(?:\bnot|n't|\bnever|\bnone|\bno\s+way|\bnothing|\bneither|\bnor|\bwithout|\bno)\b[^.!?;]{0,30}$"
+)
 _QUESTION = rx(r"\?|^\s*(?:have|has|had|did|do|does|could|can|would|were|was|are|is)\b")
 _IMPERATIVE = rx(
     r"(?:^|\bplease|\bkindly|\bjust|\bthen|\bso|\bneed\s+to|\bhave\s+to|\bmust|\bshould"
@@ -82,7 +88,7 @@ BLAME_SUGGESTION = (
 )
 CUSTOMER_SUGGESTION = (
     "Don't tell the customer what they did wrong; explain what happens now and help them do it: "
-    "\"Here's how we can put this right …\"."
+    '"Here\'s how we can put this right …".'
 )
 THIRD_SUGGESTION = (
     "Don't pass the customer on: find out yourself, or say exactly what you'll do with the "
@@ -91,70 +97,92 @@ THIRD_SUGGESTION = (
 
 CUES = (
     Cue(
-        rx(_NEG, r"\s+(?:(?:really|actually|exactly|entirely|strictly|necessarily|directly"
-           r"|technically|something\s+that's|something|even)\s+)?(?:our|my)\s+(?:own\s+)?",
-           _OWN_THING, r"\b"),
+        rx(
+            _NEG,
+            r"\s+(?:(?:really|actually|exactly|entirely|strictly|necessarily|directly"
+            r"|technically|something\s+that's|something|even)\s+)?(?:our|my)\s+(?:own\s+)?",
+            _OWN_THING,
+            r"\b",
+        ),
         "Denies that this is the company's responsibility.",
         BLAME_SUGGESTION,
     ),
     Cue(
-        rx(_NEG, r"\s+(?:(?:seem|appear|look|looks|like|to|be|been|anything|something|an?"
-           r"|issue|problem|fault|the\s+case|coming|caused|by)\s+){0,4}"
-           r"(?:on|at|with|down\s+to|caused\s+by|due\s+to|because\s+of|from|related\s+to)\s+",
-           _OUR_PLACE),
+        rx(
+            _NEG,
+            r"\s+(?:(?:seem|appear|look|looks|like|to|be|been|anything|something|an?"
+            r"|issue|problem|fault|the\s+case|coming|caused|by)\s+){0,4}"
+            r"(?:on|at|with|down\s+to|caused\s+by|due\s+to|because\s+of|from|related\s+to)\s+",
+            _OUR_PLACE,
+        ),
         "Says the problem isn't on the company's side.",
         BLAME_SUGGESTION,
     ),
     Cue(
-        rx(r"\bno\s+(?:known\s+)?(?:issues?|problems?|faults?|outages?|errors?)\s+(?:on|at|with"
-           r"|from)\s+our\s+(?:end|side|network|systems?|servers?)"
-           r"|\beverything\s+(?:is|looks|seems|appears)\s+(?:to\s+be\s+)?(?:fine|ok|okay|good"
-           r"|normal|working(?:\s+(?:fine|normally|as\s+expected))?)\s+(?:on|at|from|with)\s+our"
-           r"\s+(?:end|side)"),
+        rx(
+            r"\bno\s+(?:known\s+)?(?:issues?|problems?|faults?|outages?|errors?)\s+(?:on|at|with"
+            r"|from)\s+our\s+(?:end|side|network|systems?|servers?)"
+            r"|\beverything\s+(?:is|looks|seems|appears)\s+(?:to\s+be\s+)?(?:fine|ok|okay|good"
+            r"|normal|working(?:\s+(?:fine|normally|as\s+expected))?)\s+(?:on|at|from|with)\s+our"
+            r"\s+(?:end|side)"
+        ),
         "Says the problem isn't on the company's side.",
         BLAME_SUGGESTION,
     ),
     Cue(
-        rx(r"\bnothing\s+to\s+do\s+with\s+(?:us|me|our)\b|\bn't\s+(?:anything\s+)?to\s+do\s+with"
-           r"\s+us\b|(?:\bnot|n't)\s+(?:on|down\s+to)?\s*us\b(?!\s+(?:to|who|know|help))"),
+        rx(
+            r"\bnothing\s+to\s+do\s+with\s+(?:us|me|our)\b|\bn't\s+(?:anything\s+)?to\s+do\s+with"
+            r"\s+us\b|(?:\bnot|n't)\s+(?:on|down\s+to)?\s*us\b(?!\s+(?:to|who|know|help))"
+        ),
         "Says this has nothing to do with the company.",
         BLAME_SUGGESTION,
     ),
     Cue(
-        rx(r"\b(?:we|i)\s*(?:'re|'m|\s+are|\s+am|\s+were|\s+was)\s+not\s+(?:(?:really|actually"
-           r"|in\s+any\s+way)\s+)?(?:responsible|liable|to\s+blame|at\s+fault|accountable)"
-           r"|\b(?:we|i)\s+(?:aren't|weren't|wasn't)\s+(?:responsible|liable|to\s+blame|at\s+fault"
-           r"|accountable)|\b(?:can't|cannot|can\s+not|won't|will\s+not|couldn't)\s+be\s+held\s+"
-           r"(?:responsible|liable|accountable)|\b(?:we|i)\s+(?:do\s+not|don't|cannot|can't"
-           r"|won't|will\s+not)\s+(?:take|accept|assume|bear)\s+(?:any\s+)?(?:responsibility"
-           r"|liability|blame)|\b(?:take|accept|assume|bear)\s+no\s+(?:responsibility|liability"
-           r"|blame)|\bno\s+fault\s+(?:of\s+ours|on\s+our\s+(?:part|side))"),
+        rx(
+            r"\b(?:we|i)\s*(?:'re|'m|\s+are|\s+am|\s+were|\s+was)\s+not\s+(?:(?:really|actually"
+            r"|in\s+any\s+way)\s+)?(?:responsible|liable|to\s+blame|at\s+fault|accountable)"
+            r"|\b(?:we|i)\s+(?:aren't|weren't|wasn't)\s+(?:responsible|liable|to\s+blame|at\s+fault"
+            r"|accountable)|\b(?:can't|cannot|can\s+not|won't|will\s+not|couldn't)\s+be\s+held\s+"
+            r"(?:responsible|liable|accountable)|\b(?:we|i)\s+(?:do\s+not|don't|cannot|can't"
+            r"|won't|will\s+not)\s+(?:take|accept|assume|bear)\s+(?:any\s+)?(?:responsibility"
+            r"|liability|blame)|\b(?:take|accept|assume|bear)\s+no\s+(?:responsibility|liability"
+            r"|blame)|\bno\s+fault\s+(?:of\s+ours|on\s+our\s+(?:part|side))"
+        ),
         "Denies responsibility.",
         BLAME_SUGGESTION,
     ),
     Cue(
-        rx(r"\b(?:out\s+of|beyond|outside(?:\s+of)?)\s+(?:our|my)\s+(?:control|hands|remit)"
-           r"|\bour\s+hands\s+are\s+tied\b"),
+        rx(
+            r"\b(?:out\s+of|beyond|outside(?:\s+of)?)\s+(?:our|my)\s+(?:control|hands|remit)"
+            r"|\bour\s+hands\s+are\s+tied\b"
+        ),
         "Says the problem is out of the company's hands.",
         "Say what you *can* do while it lasts: updates, alternatives, compensation.",
     ),
     Cue(
-        rx(r"\b(?:we|i)\s+(?:did|have\s+done|'ve\s+done)\s+nothing\s+wrong|\b(?:we|i)\s+(?:did"
-           r"\s+not|didn't|have\s+not|haven't)\s+(?:done|do)\s+anything\s+wrong"
-           r"|\b(?:we|our\s+(?:staff|team|driver|agent|crew|colleagues?))\s+(?:acted|behaved|did"
-           r"\s+everything)\s+(?:correctly|properly|by\s+the\s+book)"),
+        rx(
+            r"\b(?:we|i)\s+(?:did|have\s+done|'ve\s+done)\s+nothing\s+wrong|\b(?:we|i)\s+(?:did"
+            r"\s+not|didn't|have\s+not|haven't)\s+(?:done|do)\s+anything\s+wrong"
+            r"|\b(?:we|our\s+(?:staff|team|driver|agent|crew|colleagues?))\s+(?:acted|behaved|did"
+            r"\s+everything)\s+(?:correctly|properly|by\s+the\s+book)"
+        ),
         "Defends the company instead of helping.",
         BLAME_SUGGESTION,
     ),
     Cue(
-        rx(r"\byour\s+(?:own\s+)?(?:fault|mistake|error|doing)\b"
-           r"|\b(?:that|this|it|which)", _COPULA, r"\s+", _HEDGE,
-           r"(?:on|up\s+to|down\s+to)?\s*(?:your|the\s+(?:customer|passenger|cardholder|user|buyer"
-           r"|account\s+holder|guest|member|traveller|traveler)'s)\s+(?:own\s+)?(?:fault|mistake"
-           r"|error|problem|responsibility|doing|lookout)"
-           r"|\b(?:fault|mistake|error|responsibility|blame)\s+(?:is|was|lies|lay|rests|sits)\s+"
-           r"(?:entirely\s+|solely\s+|squarely\s+)?(?:yours|with\s+you)\b"
-           r"|\b(?:that|this|it)(?:'s|\s+is|\s+was)\s+(?:all\s+)?on\s+you\b"),
+        rx(
+            r"\byour\s+(?:own\s+)?(?:fault|mistake|error|doing)\b"
+            r"|\b(?:that|this|it|which)",
+            _COPULA,
+            r"\s+",
+            _HEDGE,
+            r"(?:on|up\s+to|down\s+to)?\s*(?:your|the\s+(?:customer|passenger|cardholder|user|buyer"
+            r"|account\s+holder|guest|member|traveller|traveler)'s)\s+(?:own\s+)?(?:fault|mistake"
+            r"|error|problem|responsibility|doing|lookout)"
+            r"|\b(?:fault|mistake|error|responsibility|blame)\s+(?:is|was|lies|lay|rests|sits)\s+"
+            r"(?:entirely\s+|solely\s+|squarely\s+)?(?:yours|with\s+you)\b"
+            r"|\b(?:that|this|it)(?:'s|\s+is|\s+was)\s+(?:all\s+)?on\s+you\b",
+        ),
         "Blames the customer.",
         CUSTOMER_SUGGESTION,
         unless_before=_NEGATED_BEFORE,
@@ -167,64 +195,75 @@ CUES = (
         unless_before=rx(r"\bif\b[^.!?]*$"),
     ),
     Cue(
-        rx(r"\byou\s+were\s+(?:supposed|meant|required|expected|asked|told)\s+to\s+"
-           r"(?!(?:receive|get|be|have|hear|see)\b)[a-z]+"
-           r"|\byou\s+(?:failed|neglected|forgot|omitted)\s+to\b"
-           r"|\byou\s+(?:didn't|did\s+not|never)\s+(?:read|check|follow|update|provide|cancel"
-           r"|report|notice|contact|call|tell|inform|back\s+up|register|submit|pay|return|select"
-           r"|enter|click|opt|book|arrive|turn\s+up|show\s+up|activate|verify|confirm|complete"
-           r"|include|attach|specify|request|apply|claim|save|keep|lock|listen|bother|allow"
-           r"|leave|give)\b"),
+        rx(
+            r"\byou\s+were\s+(?:supposed|meant|required|expected|asked|told)\s+to\s+"
+            r"(?!(?:receive|get|be|have|hear|see)\b)[a-z]+"
+            r"|\byou\s+(?:failed|neglected|forgot|omitted)\s+to\b"
+            r"|\byou\s+(?:didn't|did\s+not|never)\s+(?:read|check|follow|update|provide|cancel"
+            r"|report|notice|contact|call|tell|inform|back\s+up|register|submit|pay|return|select"
+            r"|enter|click|opt|book|arrive|turn\s+up|show\s+up|activate|verify|confirm|complete"
+            r"|include|attach|specify|request|apply|claim|save|keep|lock|listen|bother|allow"
+            r"|leave|give)\b"
+        ),
         "Blames the customer for something they didn't do.",
         CUSTOMER_SUGGESTION,
         unless_before=rx(_IF, r"|\b(?:sorry|apologi[sz]e|unfortunate)\b[^.!?]*$"),
         unless_sentence=_QUESTION,
     ),
     Cue(
-        rx(r"\byou\s+(?:(?:must|may|might|probably|likely|seem\s+to)\s+(?:have\s+)?)?"
-           r"(?:entered|typed|used|selected|chose|chosen|gave|given|provided|input|inputted|picked"
-           r"|clicked|booked|ordered|bought|sent|put|set|installed|downloaded)\s+(?:us\s+|in\s+)?"
-           r"(?:a|an|the|your|some)?\s*(?:wrong|incorrect|invalid|old|outdated|expired|faulty"
-           r"|unsupported|bad|mistyped)\b"
-           r"|\byou\s+(?:have\s+)?(?:misread|misunderstood|misunderstand|mistyped|misspel\w+"
-           r"|ignored)\b|\b(?:user|operator|pilot|customer)\s+error\b|\bpebkac\b"
-           r"|\bhuman\s+error\s+on\s+your\s+(?:part|side)"),
+        rx(
+            r"\byou\s+(?:(?:must|may|might|probably|likely|seem\s+to)\s+(?:have\s+)?)?"
+            r"(?:entered|typed|used|selected|chose|chosen|gave|given|provided|input|inputted|picked"
+            r"|clicked|booked|ordered|bought|sent|put|set|installed|downloaded)\s+(?:us\s+|in\s+)?"
+            r"(?:a|an|the|your|some)?\s*(?:wrong|incorrect|invalid|old|outdated|expired|faulty"
+            r"|unsupported|bad|mistyped)\b"
+            r"|\byou\s+(?:have\s+)?(?:misread|misunderstood|misunderstand|mistyped|misspel\w+"
+            r"|ignored)\b|\b(?:user|operator|pilot|customer)\s+error\b|\bpebkac\b"
+            r"|\bhuman\s+error\s+on\s+your\s+(?:part|side)"
+        ),
         "Blames the customer's own mistake.",
         CUSTOMER_SUGGESTION,
         unless_before=rx(_IF),
         unless_sentence=_QUESTION,
     ),
     Cue(
-        rx(r"\b(?:if\s+you\s+had|if\s+you'd|had\s+you)\s+(?:(?:just|only|simply)\s+)?(?:read"
-           r"|checked|followed|looked|contacted|called|booked|arrived|updated|paid|listened"
-           r"|bothered|told|cancell?ed|kept|backed\s+up|registered)\b"),
+        rx(
+            r"\b(?:if\s+you\s+had|if\s+you'd|had\s+you)\s+(?:(?:just|only|simply)\s+)?(?:read"
+            r"|checked|followed|looked|contacted|called|booked|arrived|updated|paid|listened"
+            r"|bothered|told|cancell?ed|kept|backed\s+up|registered)\b"
+        ),
         "Tells the customer it would not have happened if they had acted differently.",
         CUSTOMER_SUGGESTION,
     ),
     Cue(
-        rx(r"\b(?:it's|it\s+is|it\s+was|that's|that\s+is)\s+(?:up|down)\s+to\s+you\s+to\b"
-           r"|\b(?:you\s+are|you're|you\s+were|the\s+(?:customer|passenger|cardholder|account"
-           r"\s+holder|buyer|user|traveller|traveler|guest|member)\s+(?:is|was)|(?:customers"
-           r"|passengers|users|cardholders|buyers|guests|members)\s+are)\s+(?:solely\s+|fully\s+"
-           r"|entirely\s+|ultimately\s+|personally\s+)?(?:responsible|liable|accountable)\s+for"
-           r"|\bthe\s+onus\s+(?:is|was|lies)\s+on\s+(?:you|the\s+customer)"),
+        rx(
+            r"\b(?:it's|it\s+is|it\s+was|that's|that\s+is)\s+(?:up|down)\s+to\s+you\s+to\b"
+            r"(?!\s+(?:decide|choose|pick|select|say|judge))"
+            r"|\b(?:you\s+are|you're|you\s+were|the\s+(?:customer|passenger|cardholder|account"
+            r"\s+holder|buyer|user|traveller|traveler|guest|member)\s+(?:is|was)|(?:customers"
+            r"|passengers|users|cardholders|buyers|guests|members)\s+are)\s+(?:solely\s+|fully\s+"
+            r"|entirely\s+|ultimately\s+|personally\s+)?(?:responsible|liable|accountable)\s+for"
+            r"|\bthe\s+onus\s+(?:is|was|lies)\s+on\s+(?:you|the\s+customer)"
+        ),
         "Puts the responsibility on the customer.",
         CUSTOMER_SUGGESTION,
     ),
     Cue(
-        rx(r"\byou\s+(?:have\s+)?(?:agreed|accepted|consented|signed\s+up|signed)\s+(?:to\s+)?"
-           r"(?:our|the|these|those|this|when)\b[^.!?]{0,30}(?:terms|t\s*&\s*cs?|t's\s*&\s*c's"
-           r"|conditions|polic(?:y|ies)|contract|agreement|tos)"
-           r"|\b(?:terms|t\s*&\s*cs?|conditions|policy|contract|agreement)\s+(?:which|that)\s+you"
-           r"\s+(?:agreed|accepted|signed|consented)"
-           r"|\bas\s+(?:per|stated\s+in|outlined\s+in|set\s+out\s+in|detailed\s+in|explained\s+in"
-           r"|mentioned\s+in|laid\s+out\s+in|specified\s+in|written\s+in|described\s+in)\s+(?:our"
-           r"|the)\s+(?:terms|t\s*&\s*cs?|t's\s*&\s*c's|small\s+print|fine\s+print|contract"
-           r"|conditions\s+of\s+(?:carriage|sale|service))"
-           r"|\b(?:clearly|plainly|explicitly)\s+(?:states?|stated|says|said|mentioned|outlined"
-           r"|written|explained|displayed|shown|marked|advertised)"
-           r"|\b(?:read|check|review)\s+(?:the|our)\s+(?:terms|t\s*&\s*cs?|small\s+print|fine\s+"
-           r"print|conditions)\s+(?:before|next\s+time|carefully|properly|again)"),
+        rx(
+            r"\byou\s+(?:have\s+)?(?:agreed|accepted|consented|signed\s+up|signed)\s+(?:to\s+)?"
+            r"(?:our|the|these|those|this|when)\b[^.!?]{0,30}(?:terms|t\s*&\s*cs?|t's\s*&\s*c's"
+            r"|conditions|polic(?:y|ies)|contract|agreement|tos)"
+            r"|\b(?:terms|t\s*&\s*cs?|conditions|policy|contract|agreement)\s+(?:which|that)\s+you"
+            r"\s+(?:agreed|accepted|signed|consented)"
+            r"|\bas\s+(?:per|stated\s+in|outlined\s+in|set\s+out\s+in|detailed\s+in|explained\s+in"
+            r"|mentioned\s+in|laid\s+out\s+in|specified\s+in|written\s+in|described\s+in)\s+(?:our"
+            r"|the)\s+(?:terms|t\s*&\s*cs?|t's\s*&\s*c's|small\s+print|fine\s+print|contract"
+            r"|conditions\s+of\s+(?:carriage|sale|service))"
+            r"|\b(?:clearly|plainly|explicitly)\s+(?:states?|stated|says|said|mentioned|outlined"
+            r"|written|explained|displayed|shown|marked|advertised)"
+            r"|\b(?:read|check|review)\s+(?:the|our)\s+(?:terms|t\s*&\s*cs?|small\s+print|fine\s+"
+            r"print|conditions)\s+(?:before|next\s+time|carefully|properly|again)"
+        ),
         "Points to the terms to put the blame on the customer.",
         "Explain the rule in plain words, and what you can still do for them.",
     ),
@@ -233,35 +272,60 @@ CUES = (
         "Sends the customer to someone else instead of helping.",
         THIRD_SUGGESTION,
         only_after=_IMPERATIVE,
-        unless_before=rx(r"\b(?:we|i)\s*(?:'ll|'d|will|would|shall|can|could|must|need\s+to"
-                         r"|have\s+to|are\s+going\s+to)\s+(?:(?:need|have)\s+to\s+|be\s+able\s+"
-                         r"to\s+|happily\s+|gladly\s+)?$"),
+        unless_before=rx(
+            r"\b(?:we|i)\s*(?:'ll|'d|will|would|shall|can|could|must|need\s+to"
+            r"|have\s+to|are\s+going\s+to)\s+(?:(?:need|have)\s+to\s+|be\s+able\s+"
+            r"to\s+|happily\s+|gladly\s+)?$"
+        ),
         unless_sentence=_QUESTION,
     ),
     Cue(
-        rx(r"\bthe\s+(?:issue|problem|delay|fault|outage|error|charge|decline|block|hold"
-           r"|cancell?ation|loss|damage)", _COPULA, r"\s*", _HEDGE,
-           r"(?:down\s+to|due\s+to|caused\s+by|the\s+fault\s+of|with|on|at|from|coming\s+from"
-           r"|on\s+the\s+side\s+of)\s+(?:", _THIRD_PARTY, "|", _DEVICE, ")"),
+        rx(
+            r"\bthe\s+(?:issue|problem|delay|fault|outage|error|charge|decline|block|hold"
+            r"|cancell?ation|loss|damage)",
+            _COPULA,
+            r"\s*",
+            _HEDGE,
+            r"(?:down\s+to|due\s+to|caused\s+by|the\s+fault\s+of|with|on|at|from|coming\s+from"
+            r"|on\s+the\s+side\s+of)\s+(?:",
+            _THIRD_PARTY,
+            "|",
+            _DEVICE,
+            ")",
+        ),
         "Puts the problem on someone else.",
         THIRD_SUGGESTION,
         unless_before=_NEGATED_BEFORE,
         unless_sentence=_QUESTION,
     ),
     Cue(
-        rx(r"\b(?:that|this|it)", _COPULA, r"\s*", _HEDGE,
-           r"(?:down\s+to|due\s+to|caused\s+by|the\s+fault\s+of|the\s+responsibility\s+of|a\s+matter"
-           r"\s+for|an?\s+(?:issue|problem|matter|question)\s+(?:with|for|on|at)|up\s+to|on\s+the"
-           r"\s+side\s+of|something\s+for)\s+(?:", _THIRD_PARTY, "|", _DEVICE, ")"),
+        rx(
+            r"\b(?:that|this|it)",
+            _COPULA,
+            r"\s*",
+            _HEDGE,
+            r"(?:down\s+to|due\s+to|caused\s+by|the\s+fault\s+of|the\s+responsibility\s+of|a\s+matter"
+            r"\s+for|an?\s+(?:issue|problem|matter|question)\s+(?:with|for|on|at)|up\s+to|on\s+the"
+            r"\s+side\s+of|something\s+for)\s+(?:",
+            _THIRD_PARTY,
+            "|",
+            _DEVICE,
+            ")",
+        ),
         "Puts the problem on someone else.",
         THIRD_SUGGESTION,
         unless_before=_NEGATED_BEFORE,
         unless_sentence=_QUESTION,
     ),
     Cue(
-        rx(_THIRD_PARTY, r"(?:'s\s+(?:fault|responsibility|problem|mistake)|\s+(?:is|are|was|were)"
-           r"\s+(?:to\s+blame|at\s+fault|responsible|liable|accountable))"
-           r"|\bblam(?:e|ing)\s+(?:the|your)\s+", _THIRD, r"\b"),
+        rx(
+            _THIRD_PARTY,
+            r"(?:'s\s+(?:fault|responsibility|problem|mistake)|\s+(?:is|are|was|were)"
+            r"\s+(?:to\s+blame|at\s+fault|responsible|liable|accountable))"
+            r"|\bblam(?:e|ing)\s+(?:the|your)\s+",
+            _THIRD,
+            r"\b",
+        ),
         "Blames someone else.",
         THIRD_SUGGESTION,
         unless_before=_NEGATED_BEFORE,
@@ -269,10 +333,37 @@ CUES = (
 )
 
 
-class BlameRule(Rule):  # type: ignore[type-arg]
+ALL_CUES = (
+    *CUES,
+    Cue(
+        rx(
+            r"(?:\bnot|n't)\b[^.!?]{0,30}\bbe\s+held\s+(?:responsible|liable|accountable)"
+            r"|\b(?:is|are|was|were)\s+(?:all\s+|entirely\s+|solely\s+)?your\s+(?:own\s+)?"
+            r"(?:responsibility|fault|problem|lookout|job|issue\s+to\s+(?:fix|sort|solve))"
+            r"|,?\s+not\s+(?:ours|us|the\s+(?:airline|company|bank|store|shop|hospital|trust|host"
+            r"|network|practice|surgery|carrier|retailer))\b(?!\s+(?:to|who|know))"
+        ),
+        "Says the responsibility lies elsewhere.",
+        BLAME_SUGGESTION,
+        unless_before=_NEGATED_BEFORE,
+    ),
+    Cue(
+        rx(r"\b(?:is|are|was|were)\s+(?:solely\s+|entirely\s+|partly\s+)?to\s+blame\b"),
+        "Blames someone else.",
+        THIRD_SUGGESTION,
+        unless_before=rx(
+            r"(?:\b(?:we|i|us|our\s+\w+|nobody|no\s+one|none\s+of\s+us)\s*(?:'re|'m)?\s*$"
+            r"|\bnot\b[^.!?]{0,15}$|\bwho\s*$)"
+        ),
+        unless_sentence=_QUESTION,
+    ),
+)
+
+
+class BlameRule(Rule[RuleSettings]):
     id = "blame"
     title = "Blame or deflection"
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
-        for hit in find_cues(draft, CUES):
+        for hit in find_cues(draft, ALL_CUES):
             yield self.finding(hit.start, hit.end, hit.cue.message, hit.cue.suggestion)

@@ -10,30 +10,36 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from heedful.coach.analysis import DraftAnalysis
+from heedful.coach.config import RuleSettings
 from heedful.coach.findings import Finding
 from heedful.coach.rules.base import Rule
 from heedful.coach.rules.cues import Cue, customer_upset, find_cues, rx
 
-_SOFTEN = r"(?:(?:a\s+(?:bit|little|tad)|bit|little|tad|rather|quite|very|pretty|somewhat|slightly|so|too|really|just|a\s+touch)\s+)*"
-_JUDGE = (
-    r"(?:harsh|dramatic|over-?dramatic|over\s+the\s+top|ott|uncalled[-\s]for|extreme|much"
-    r"|unreasonable|an?\s+(?:over-?reaction|exaggeration|overstatement|bit\s+much)"
-    r"|exaggerated|overblown|melodramatic|hysterical|petty|childish|immature|silly|ridiculous"
-    r"|rude|unnecessary|uncalled\s+for|strong\s+words|a\s+stretch)"
+_SOFTEN = (
+    r"(?:(?:a\s+(?:bit|little|tad)|bit|little|tad|rather|quite|very|pretty|somewhat|slightly|so"
+    r"|too|really|just|a\s+touch)\s+)*"
 )
+_JUDGE = (
+    r"(?:harsh|dramatic|over-?dramatic|over\s+the\s+top|ott|an?\s+(?:over-?reaction"
+    r"|exaggeration|overstatement|bit\s+much|stretch)|exaggerated|overblown|melodramatic"
+    r"|hysterical|petty|childish|strong\s+words|a\s+bit\s+strong)"
+)
+_AMBIGUOUS = (
+    r"(?:unfair|rude|unnecessary|uncalled[-\s]for|extreme|much|silly|ridiculous|unreasonable"
+    r"|strong|over\s+the\s+top|dramatic|harsh)"
+)
+_HEDGED = r"(?:a\s+(?:bit|little|tad)|bit|little|tad|rather|slightly|somewhat|a\s+touch)"
 _FEELINGS_SUGGESTION = (
     "Acknowledge how they feel, then help: \"You're right to be frustrated — let's fix this.\""
 )
 _ARGUE_SUGGESTION = (
     "Don't argue in public. Acknowledge their view and offer to look into it: \"I'm sorry it "
-    "came across that way — can you DM us the details so we can check?\""
+    'came across that way — can you DM us the details so we can check?"'
 )
 _NON_APOLOGY_SUGGESTION = (
-    "Apologise for what happened, not for their feelings: \"I'm sorry we let you down with …\"."
+    'Apologise for what happened, not for their feelings: "I\'m sorry we let you down with …".'
 )
-_CURT_SUGGESTION = (
-    "They are upset: acknowledge it, and say what happens next, in a full sentence."
-)
+_CURT_SUGGESTION = "They are upset: acknowledge it, and say what happens next, in a full sentence."
 _ACK_ONLY = rx(
     r"^\s*(?:ok(?:ay)?|k|noted|duly\s+noted|fine|sure|right|understood|got\s+it|as\s+you\s+wish"
     r"|if\s+you\s+say\s+so|whatever|thanks|thank\s+you|thx|ty|cheers"
@@ -45,30 +51,50 @@ _ACK_ONLY = rx(
 
 CUES = (
     Cue(
-        rx(r"\b(?:that|this|it|which|you)\s*(?:'s|\s+is|\s+was|\s+seems|\s+sounds|\s+feels"
-           r"|'re|\s+are|\s+were)\s+(?:being\s+)?", _SOFTEN, _JUDGE, r"\b"
-           r"|\b(?:bit|little|tad)\s+(?:harsh|dramatic|much|extreme|unfair|strong|over\s+the\s+top)"
-           r"|\b(?:a\s+bit|a\s+little|rather|slightly|somewhat)\s+unfair\b"),
+        rx(
+            r"\b(?:that|this|it|which|you)\s*(?:'s|\s+is|\s+was|\s+seems|\s+sounds|\s+feels"
+            r"|'re|\s+are|\s+were)\s+(?:being\s+)?",
+            _SOFTEN,
+            _JUDGE,
+            r"\b"
+            r"|\b",
+            _HEDGED,
+            r"\s+",
+            _AMBIGUOUS,
+            r"\b"
+            r"|\bwith\s+(?:all\s+)?(?:due\s+)?respect\b",
+        ),
         "Judges the customer's reaction instead of acknowledging it.",
         _FEELINGS_SUGGESTION,
         unless_before=rx(r"(?:\bnot|n't|\bnever|\bwasn't|\bif)\b[^.!?]{0,20}$"),
         unless_after=rx(r"\s+(?:for\s+you|on\s+you|to\s+you|to\s+have\s+to|that\s+you)"),
     ),
     Cue(
-        rx(r"\b(?:you(?:'re|\s+are)\s+(?:being\s+)?", _SOFTEN, r"(?:wrong|mistaken|incorrect"
-           r"|confused|overreacting|over-reacting|exaggerating|out\s+of\s+line|impatient"
-           r"|unreasonable|misinformed)"
-           r"|(?:calm|settle)\s+down|chill\s+out|\bchill\b(?!ed|ing|y|s)"
-           r"|take\s+a\s+(?:deep\s+)?breath|(?:watch|mind)\s+your\s+(?:language|tone|words)"
-           r"|(?:stop|quit)\s+(?:shouting|complaining|moaning|whining|swearing|being\s+rude)"
-           r"|don't\s+(?:shout|be\s+(?:rude|silly|ridiculous|dramatic|so)|overreact|exaggerate"
-           r"|take\s+it\s+(?:so\s+)?personally|get\s+(?:so\s+)?(?:worked\s+up|upset|angry))"
-           r"|(?:there's|there\s+is)?\s*no\s+need\s+(?:to|for)\s+(?!apologi[sz]e|thank|worry"
-           r"|be\s+sorry|feel\s+bad|wait)(?:be|get|shout|swear|use|the|that|such|all|this"
-           r"|rudeness|language|attitude|insults?|abuse|aggression|caps)\b)"),
+        rx(
+            r"\b(?:you(?:'re|\s+are)\s+(?:being\s+)?",
+            _SOFTEN,
+            r"(?:wrong|mistaken|incorrect"
+            r"|confused|overreacting|over-reacting|exaggerating|out\s+of\s+line|impatient"
+            r"|unreasonable|misinformed)"
+            r"|(?:calm|settle)\s+down|chill\s+out"
+            r"|\bbe\s+reasonable\b|take\s+a\s+(?:deep\s+)?breath|(?:watch|mind)\s+your\s+(?:language|tone|words)"
+            r"|(?:stop|quit)\s+(?:shouting|complaining|moaning|whining|swearing|being\s+rude)"
+            r"|don't\s+(?:shout|be\s+(?:rude|silly|ridiculous|dramatic|so)|overreact|exaggerate"
+            r"|take\s+it\s+(?:so\s+)?personally|get\s+(?:so\s+)?(?:worked\s+up|upset|angry))"
+            r"|\bno\s+need\s+(?:to|for)\s+(?:be\s+(?:so\s+)?(?:rude|like\s+that|aggressive|abusive"
+            r"|nasty|offensive|insulting|hostile|dramatic)|get\s+(?:so\s+)?(?:angry|aggressive|nasty"
+            r"|personal|upset|shirty|worked\s+up|abusive)|shout|swear|use\s+(?:that|such|this)\s+"
+            r"(?:language|tone)|the\s+(?:attitude|language|abuse|insults|aggression|caps|shouting"
+            r"|swearing|rudeness|tone|hostility)|such\s+(?:language|rudeness|hostility|aggression)"
+            r"|that\s+(?:language|tone|attitude|kind\s+of\s+language)|rudeness|abuse|insults"
+            r"|language\s+like\s+that)\b"
+            r"|(?:^|[.!]\s*|\bjust\s+|\bplease\s+)chill\b)",
+        ),
         "Polices the customer's feelings or tone.",
         _FEELINGS_SUGGESTION,
-        unless_before=rx(r"(?:\bnot\s+saying|\bnever\s+said|\bno\s+one\s+is\s+saying|\bif)\b[^.!?]{0,20}$"),
+        unless_before=rx(
+            r"(?:\bnot\s+saying|\bnever\s+said|\bno\s+one\s+is\s+saying|\bif)\b[^.!?]{0,20}$"
+        ),
     ),
     Cue(
         rx(r"(?:^|[.!?]\s*|\bplease\s+|\bjust\s+)relax\b(?!ing|ed)"),
@@ -77,84 +103,107 @@ CUES = (
         when=customer_upset,
     ),
     Cue(
-        rx(r"\b(?:we|i)\s+(?:(?:strongly|respectfully|totally|completely|have\s+to|must|would)\s+)*"
-           r"disagree\b|\b(?:we|i)\s+(?:don't|do\s+not|can't|cannot)\s+(?:agree|accept)\s+"
-           r"(?:with\s+)?(?:you|your|that|this|the\s+(?:claim|comment|complaint|statement"
-           r"|accusation|allegation))"
-           r"|\b(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:(?:simply|just|absolutely|completely"
-           r"|totally|categorically|actually)\s+)?(?:not\s+(?:true|correct|accurate|right|fair\s+to"
-           r"\s+say)|untrue|incorrect|false|a\s+lie|nonsense|rubbish|inaccurate|wrong)\b"
-           r"|\b(?:your|this|the)\s+(?:complaint|claim|comment|allegation|accusation)s?\s+(?:is|are"
-           r"|was|were|has\s+been)\s+(?:rejected|unfounded|baseless|without\s+merit|invalid|not\s+"
-           r"valid)|\bwe\s+stand\s+by\s+(?:our|the|this|that)\s+(?:decision|policy|product"
-           r"|statement|staff|team|driver)"),
+        rx(
+            r"\b(?:we|i)\s+(?:(?:strongly|respectfully|totally|completely|have\s+to|must|would)\s+)*"
+            r"disagree\b|\b(?:we|i)\s+(?:don't|do\s+not|can't|cannot)\s+(?:agree|accept)\s+"
+            r"(?:with\s+)?(?:you|your|that|this|the\s+(?:claim|comment|complaint|statement"
+            r"|accusation|allegation))"
+            r"|\b(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:(?:simply|just|absolutely|completely"
+            r"|totally|categorically|actually)\s+)?(?:not\s+(?:true|fair\s+to\s+say)|untrue|false"
+            r"|a\s+lie|nonsense|rubbish)\b"
+            r"|\b(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:simply|just|absolutely|completely"
+            r"|totally|categorically|actually)\s+(?:not\s+(?:correct|accurate|the\s+case|right)"
+            r"|incorrect|inaccurate|wrong)\b"
+            r"|\b(?:your|this|the)\s+(?:complaint|claim|comment|allegation|accusation)s?\s+(?:is|are"
+            r"|was|were|has\s+been)\s+(?:rejected|unfounded|baseless|without\s+merit|invalid|not\s+"
+            r"valid)|\bwe\s+stand\s+by\s+(?:our|the|this|that)\s+(?:decision|policy|product"
+            r"|statement|staff|team|driver)"
+        ),
         "Argues with the customer in public.",
         _ARGUE_SUGGESTION,
-        unless_before=rx(r"(?:\bif|\bunless|\bwhether|\bnot\s+that|\bcan't|\bdon't|\bn't)\b[^.!?]{0,15}$"),
+        unless_before=rx(
+            r"(?:\bif|\bunless|\bwhether|\bnot\s+that|\bcan't|\bdon't|\bn't)\b[^.!?]{0,15}$"
+        ),
         unless_sentence=rx(r"\?\s*$"),
     ),
     Cue(
-        rx(r"\bsorry\s+(?:that\s+|if\s+)?you\s+(?:feel|felt|see\s+it|think|believe|took\s+it)\s+"
-           r"(?:that\s+way|this\s+way|like\s+that|like\s+this|so)\b"
-           r"|\bsorry\s+if\s+you\s+(?:feel|felt|think|believe|were|are)\b"
-           r"|\bsorry\s+(?:that\s+)?you\s+(?:think|believe)\b"
-           r"|\bsorry\s+if\s+(?:this|that|it|anyone|you)\s+(?:was\s+|were\s+|has\s+|have\s+)?"
-           r"(?:offended|upset|came\s+across|caused\s+offen[cs]e)"
-           r"|\bapologi[sz]e\s+(?:that|if)\s+you\s+(?:feel|felt|think|see)\b"
-           r"|\bsorry\s+you(?:'re|\s+are)\s+(?:upset|offended|unhappy)\s+(?:but|however)\b"),
+        rx(
+            r"\bsorry\s+(?:that\s+|if\s+)?you\s+(?:feel|felt|see\s+it|think|believe|took\s+it)\s+"
+            r"(?:that\s+way|this\s+way|like\s+that|like\s+this|so)\b"
+            r"|\bsorry\s+if\s+you\s+(?:feel|felt|think|believe|were|are)\b"
+            r"|\bsorry\s+(?:that\s+)?you\s+(?:think|believe)\b"
+            r"|\bsorry\s+if\s+(?:this|that|it|anyone|you)\s+(?:was\s+|were\s+|has\s+|have\s+)?"
+            r"(?:offended|upset|came\s+across|caused\s+offen[cs]e)"
+            r"|\bapologi[sz]e\s+(?:that|if)\s+you\s+(?:feel|felt|think|see)\b"
+            r"|\bsorry\s+you(?:'re|\s+are)\s+(?:upset|offended|unhappy)\s+(?:but|however)\b"
+        ),
         "Apologises for the customer's feelings rather than for the problem.",
         _NON_APOLOGY_SUGGESTION,
     ),
     Cue(
-        rx(r"\b(?:it's|it\s+is|it\s+was|that's|that\s+is|this\s+is)\s+(?:only|just|merely)\s+"
-           r"(?:a|an|one|\d+|a\s+few|a\s+couple|a\s+small|minor|small|for)\b"
-           r"|\b(?:not|hardly|no)\s+(?:such\s+)?(?:a|that)?\s*big\s+(?:of\s+a\s+)?deal\b"
-           r"|\b(?:it|these\s+things|stuff|shit|delays|accidents|mistakes)\s+happens?\b(?!\s+(?:to"
-           r"|again|when|if|because|on|with|in|after|before|that))"
-           r"|\bit\s+is\s+what\s+it\s+is\b|\bthat's\s+life\b|\b(?:first|1st)[-\s]world\s+problem"
-           r"|\bget\s+over\s+it\b|\bdeal\s+with\s+it\b|\bmove\s+on\b|\bworse\s+things\s+happen"
-           r"|\bcould\s+(?:be|have\s+been)\s+worse\b|\bnot\s+the\s+end\s+of\s+the\s+world"
-           r"|\blook\s+on\s+the\s+bright\s+side|\byou(?:'ll|\s+will)\s+survive"
-           r"|\bthat's\s+(?:just\s+)?(?:how|the\s+way)\s+(?:it|things)\s+(?:is|are|works?|goes)"
-           r"|\b(?:you|we)\s+can't\s+please\s+everyone|\bnot\s+everyone\s+(?:can|will)\s+be\s+happy"
-           r"|\b(?:you're|you\s+are)\s+the\s+only\s+(?:one|person|customer)"
-           r"|\bno\s+one\s+else\s+(?:has\s+)?complain"
-           r"|\b(?:we've|we\s+have)\s+(?:had\s+)?(?:no|zero)\s+other\s+complaints"),
+        rx(
+            r"\b(?:it's|it\s+is|it\s+was|that's|that\s+is|this\s+is|you've|you\s+have|you\s+had)"
+            r"\s+(?:only|just|merely)\s+(?:(?:had|waited|lost|been)\s+(?:for\s+)?)?(?:a\s+(?:few"
+            r"|couple(?:\s+of)?|small|minor|short|little|bit|tiny)|one|(?:a\s+)?\d+|a|an)[\s-]*(?:minutes?|mins?"
+            r"|hours?|hrs?|days?|weeks?|pounds?|dollars?|euros?|quid|bucks|cents?|pence|p\b|delay"
+            r"|inconvenience|glitch|blip|scratch|dent|wait|hiccup)"
+            r"|\b(?:not|hardly|no)\s+(?:such\s+)?(?:a|that)?\s*big\s+(?:of\s+a\s+)?deal\b"
+            r"|\b(?:these\s+things|stuff|shit|delays|accidents|mistakes)\s+happen\b"
+            r"|\bit\s+happens(?=\s*[.!,]|\s*$)"
+            r"|\bit\s+is\s+what\s+it\s+is\b|\bthat's\s+life\b|\b(?:first|1st)[-\s]world\s+problem"
+            r"|\bget\s+over\s+it\b|(?:^|[.!]\s*|\bjust\s+|\byou(?:'ll)?\s+(?:have|need)\s+to\s+)deal"
+            r"\s+with\s+it\b|\b(?:just|you\s+(?:need|should|have)\s+to|time\s+to)\s+move\s+on\b"
+            r"|\bworse\s+things\s+happen"
+            r"|\bcould\s+(?:be|have\s+been)\s+worse\b|\bnot\s+the\s+end\s+of\s+the\s+world"
+            r"|\blook\s+on\s+the\s+bright\s+side|\byou(?:'ll|\s+will)\s+survive"
+            r"|\bthat's\s+(?:just\s+)?(?:how|the\s+way)\s+(?:it|things)\s+(?:is|are|works?|goes)"
+            r"|\b(?:you|we)\s+can't\s+please\s+everyone|\bnot\s+everyone\s+(?:can|will)\s+be\s+happy"
+            r"|\b(?:you're|you\s+are)\s+the\s+only\s+(?:one|person|customer)"
+            r"|\bno\s+one\s+else\s+(?:has\s+)?complain"
+            r"|\b(?:we've|we\s+have)\s+(?:had\s+)?(?:no|zero)\s+other\s+complaints"
+        ),
         "Belittles the problem.",
         "Treat it as it matters to them: acknowledge the impact and say what you'll do.",
         unless_before=rx(r"(?:\bnot|n't|\bnever|\bif)\b[^.!?]{0,12}$"),
     ),
     Cue(
-        rx(r"\b(?:(?:please\s+)?feel\s+free\s+to\s+|you(?:'re|\s+are)\s+(?:free|welcome)\s+to\s+)"
-           r"(?:go|take\s+your\s+(?:business|custom)|shop|leave|switch|cancel|move)\b"
-           r"(?:\s+(?:elsewhere|somewhere\s+else|to\s+another))?"
-           r"|\btake\s+your\s+(?:business|custom)\s+elsewhere|\bno\s+one\s+(?:is\s+)?forc(?:es|ing)"
-           r"\s+you|\bnobody\s+(?:is\s+)?forc(?:es|ing)\s+you|\bif\s+you\s+don't\s+like\s+it"
-           r"|\btake\s+it\s+or\s+leave\s+it|\bwhat\s+(?:else\s+)?(?:do|did)\s+you\s+expect"
-           r"|\bnothing\s+(?:else\s+|more\s+)?(?:we|i)\s+can\s+do\b"),
+        rx(
+            r"\b(?:(?:please\s+)?feel\s+free\s+to\s+|you(?:'re|\s+are)\s+(?:free|welcome)\s+to\s+)"
+            r"(?:go|take\s+your\s+(?:business|custom)|shop|leave(?!\s+(?:your|a|us|feedback|any|an|it"
+            r"|comments?|reviews?|details))|switch|cancel|move)\b"
+            r"(?:\s+(?:elsewhere|somewhere\s+else|to\s+another))?"
+            r"|\btake\s+your\s+(?:business|custom)\s+elsewhere|\bno\s+one\s+(?:is\s+)?forc(?:es|ing)"
+            r"\s+you|\bnobody\s+(?:is\s+)?forc(?:es|ing)\s+you|\bif\s+you\s+don't\s+like\s+it"
+            r"|\btake\s+it\s+or\s+leave\s+it|\bwhat\s+(?:else\s+)?(?:do|did)\s+you\s+expect"
+            r"|\bnothing\s+(?:else\s+|more\s+)?(?:we|i)\s+can\s+do\b"
+        ),
         "Shrugs the customer off.",
         "Offer what you can do, even if it is small, and keep the door open.",
         unless_after=rx(r"\s+(?:until|but|except|for\s+now|right\s+now\s+but)"),
     ),
     Cue(
-        rx(r"\bas\s+(?:(?:we|i)(?:'ve|\s+have)?\s+)?(?:already|previously|clearly)\s+"
-           r"(?:said|stated|explained|mentioned|told\s+you|advised|informed|pointed\s+out)"
-           r"|\bas\s+(?:we|i)\s+(?:said|told\s+you|explained|mentioned)\s+(?:before|earlier"
-           r"|already|previously|several\s+times|twice|above)"
-           r"|\blike\s+(?:we|i)\s+(?:said|told\s+you)\b|\bfor\s+the\s+(?:last|final|second|third"
-           r"|hundredth|umpteenth|nth)\s+time\b"
-           r"|\b(?:we|i)(?:'ve|\s+have)\s+(?:already\s+)?(?:told|explained\s+to|answered)\s+you"
-           r"\s+(?:already|before|several\s+times|multiple\s+times|twice)"
-           r"|\bas\s+(?:you\s+(?:were|have\s+been)\s+)?(?:already\s+)?informed\s+(?:you\s+)?"
-           r"(?:earlier|before|already|previously)"),
+        rx(
+            r"\bas\s+(?:(?:we|i)(?:'ve|\s+have)?\s+)?(?:already|previously|clearly)\s+"
+            r"(?:said|stated|explained|mentioned|told\s+you|advised|informed|pointed\s+out)"
+            r"|\bas\s+(?:we|i)\s+(?:said|told\s+you|explained|mentioned)\s+(?:before|earlier"
+            r"|already|previously|several\s+times|twice|above)"
+            r"|\blike\s+(?:we|i)\s+(?:said|told\s+you)\b|\bfor\s+the\s+(?:last|final|second|third"
+            r"|hundredth|umpteenth|nth)\s+time\b"
+            r"|\b(?:we|i)(?:'ve|\s+have)\s+(?:already\s+)?(?:told|explained\s+to|answered)\s+you"
+            r"\s+(?:already|before|several\s+times|multiple\s+times|twice)"
+            r"|\bas\s+(?:you\s+(?:were|have\s+been)\s+)?(?:already\s+)?informed\s+(?:you\s+)?"
+            r"(?:earlier|before|already|previously)"
+        ),
         "Lectures the customer about what they were already told.",
         "Say it again kindly, as if for the first time, and add something new that helps.",
     ),
     Cue(
-        rx(r"🙄|😒|🤷|\beye[-\s]?roll|\byeah\s+right\b|\bnice\s+try\b|\bgood\s+luck\s+with\s+that"
-           r"|\bif\s+you\s+say\s+so\b|\bbless\s+your\s+heart|\bok\s+boomer|\bsure\s+(?:thing\s+)?,?\s*"
-           r"(?:buddy|pal|mate|jan|sweetie|hun|hon|love)\b|\bwow,?\s+(?:just\s+)?wow\b"
-           r"|\bnot\s+rocket\s+science|\bsimple\s+as\s+that\b|/s\b"),
+        rx(
+            r"🙄|😒|🤷|\beye[-\s]?roll|\byeah\s+right\b|\bnice\s+try\b|\bgood\s+luck\s+with\s+that"
+            r"|\bif\s+you\s+say\s+so\b|\bbless\s+your\s+heart|\bok\s+boomer|\bsure\s+(?:thing\s+)?,?\s*"
+            r"(?:buddy|pal|mate|jan|sweetie|hun|hon|love)\b|\bwow,?\s+(?:just\s+)?wow\b"
+            r"|\bnot\s+rocket\s+science|\bsimple\s+as\s+that\b"
+        ),
         "Reads as sarcastic.",
         "Drop the irony: in public it reads as mocking the customer.",
         quoted_ok=False,
@@ -168,7 +217,7 @@ CUES = (
 )
 
 
-class DismissiveRule(Rule):  # type: ignore[type-arg]
+class DismissiveRule(Rule[RuleSettings]):
     id = "dismissive"
     title = "Dismissive or curt"
 

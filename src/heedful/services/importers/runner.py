@@ -16,8 +16,10 @@ from heedful.domain import InboundEvent
 from heedful.services.ingest import IngestOptions, IngestResult, ingest_events, quarantine
 from heedful.store import search
 from heedful.store.db import Database
+from heedful.store.dialect import refresh_statistics
 
 DEFAULT_BATCH_SIZE = 5000
+GROWING_TABLES = ("message", "conversation", "contact", "contact_identity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,8 @@ def run_import(
 ) -> ImportReport:
     report = ImportReport()
     options = IngestOptions(window=window, source=source, actor="import")
-    for batch in batched(rows, batch_size):
+    analyze_at = 1
+    for number, batch in enumerate(batched(rows, batch_size), 1):
         report.rows_read += len(batch)
         with db.write() as session:
             events = []
@@ -106,6 +109,10 @@ def run_import(
             report.ingest.add(
                 ingest_events(session, workspace_id, events, clock=clock, options=options)
             )
+        if number == analyze_at:  # after batches 1, 2, 4, 8…: estimates keep up with growth
+            analyze_at *= 2
+            with db.write() as session:
+                refresh_statistics(session, GROWING_TABLES)
         if on_batch is not None:
             on_batch(report)
     with db.write() as session:

@@ -130,7 +130,7 @@ class TwcsReader:
             raise InputRejected("empty row")
         if len(fields) != self.width:
             raise InputRejected(f"row has {len(fields)} fields, the header has {self.width}")
-        if any(_has_surrogates(f) for f in fields):
+        if _has_surrogates("".join(fields)):
             raise InputRejected("not valid UTF-8 text")
         c = self.columns
         tweet_id = _tweet_id(fields[c["tweet_id"]], "tweet_id")

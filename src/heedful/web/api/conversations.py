@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from heedful.queries.conversation import contact_json, conversation_json
 from heedful.queries.inbox import InboxFilter, InboxSort, list_conversations
+from heedful.services.notes import add_note
 from heedful.web.access import (
     access_contact_by_id,
     access_conversation_by_id,
@@ -15,7 +17,7 @@ from heedful.web.access import (
     visible_workspace_ids,
 )
 from heedful.web.api.schemas import ContactPublic, ConversationPage, ConversationPublic, Problem
-from heedful.web.deps import SessionDep, ViewerDep
+from heedful.web.deps import ClockDep, SessionDep, ViewerDep, WriteSessionDep
 from heedful.web.responses import FastJSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
@@ -94,3 +96,50 @@ def get_conversation(
 def get_contact(contact_id: int, session: SessionDep, viewer: ViewerDep) -> FastJSONResponse:
     contact = access_contact_by_id(session, viewer, contact_id)
     return FastJSONResponse(contact_json(session, contact))
+
+
+class NoteCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class ReplyCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000)
+    visibility: Literal["public", "private"] = "public"
+
+
+@router.post(
+    "/conversations/{conversation_id}/notes",
+    status_code=201,
+    responses=NOT_FOUND,
+    summary="Add an internal note (never sent to the customer)",
+)
+def create_note(
+    conversation_id: int,
+    body: NoteCreate,
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+) -> dict[str, Any]:
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    note = add_note(session, conversation, body.text, agent_id=viewer.agent_id, clock=clock)
+    return {"id": note.id, "conversation_id": conversation.id, "text": note.text}
+
+
+@router.post(
+    "/conversations/{conversation_id}/replies",
+    status_code=201,
+    responses=NOT_FOUND,
+    summary="Send a reply (public) or a private message, signed by you",
+)
+def create_reply(
+    conversation_id: int,
+    body: ReplyCreate,
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+) -> dict[str, Any]:
+    from heedful.web.ui.conversation import send_from_composer
+
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    sent = send_from_composer(session, viewer, conversation, body.text, body.visibility, "", clock)
+    return {"id": sent.id, "conversation_id": conversation.id, "external_id": sent.external_id}

@@ -57,6 +57,8 @@ class MessagePublic(BaseModel):
     author: MessageAuthor
     unsolicited: bool
     created_at: str
+    # triage area: sentiment, complaint, topic, signals, priority and reasons (null until triaged)
+    triage: dict[str, object] | None = None
 
 
 class AgentRef(BaseModel):
@@ -78,6 +80,7 @@ class ConversationPublic(BaseModel):
     channel_account: AccountRef | None
     status: str
     priority: int
+    reasons: list[dict[str, object]] = []  # triage area: [{"text", "points"}], largest first
     owner: AgentRef | None
     subject: str | None
     contact_id: int | None
@@ -105,6 +108,7 @@ class ContactConversation(BaseModel):
     status: str
     message_count: int
     last_activity_at: str | None
+    preview: str = ""
 
 
 class ContactPublic(BaseModel):

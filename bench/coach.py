@@ -1,0 +1,127 @@
+"""Reply-coach speed: p50/p95 of one full draft check (every rule) against a workspace history
+of 100,000 sent replies, beside a linear scan of the same history in the same run.
+
+Run: ``.venv/bin/python bench/coach.py [--history 100000] [--drafts 300]``. The history is
+generated: templated replies (canned, with names and numbers varied) mixed with unique ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from heedful.clock import FrozenClock
+from heedful.coach import Coach, Draft, SentReplyIndex
+from heedful.coach.canned import jaccard, normalise, shingles
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+NAMES = ["Sam", "Alex", "Priya", "Jon", "Maria", "Chen", "Aisha", "Tom", "Lena", "Omar"]
+TEMPLATES = [
+    "Hi {n}, sorry to hear about this. Please DM us your order number and we'll take a look.",
+    "Sorry for the trouble {n}! Please fill in the form at https://t.co/Ab{k} and we'll reply "
+    "within 36 hours.",
+    "We're sorry about the delay, {n}. Your refund of £{k} will be processed in 5-7 working days.",
+    "Hi {n}, there's a known outage in your area; engineers are working on it. Thanks for your "
+    "patience.",
+    "Thanks {n}! Glad we could help. Enjoy the rest of your day.",
+]
+WORDS = [
+    "router",
+    "parcel",
+    "flight",
+    "card",
+    "refund",
+    "engineer",
+    "delay",
+    "store",
+    "app",
+    "account",
+    "password",
+    "update",
+    "screen",
+    "battery",
+    "bill",
+    "charge",
+    "courier",
+    "seat",
+    "gate",
+    "baggage",
+    "signal",
+    "mast",
+    "outage",
+    "plugin",
+    "server",
+    "backup",
+]
+
+
+def history(count: int, rng: random.Random) -> list[tuple[str, str, datetime]]:
+    out = []
+    for i in range(count):
+        name, k = rng.choice(NAMES), rng.randint(10, 9999)
+        if rng.random() < 0.6:
+            text = rng.choice(TEMPLATES).format(n=name, k=k)
+        else:
+            text = f"Hi {name}, " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
+        out.append((text, f"contact{rng.randint(1, count // 3)}", NOW - timedelta(hours=i % 2000)))
+    return out
+
+
+def drafts(count: int, rng: random.Random) -> list[Draft]:
+    out = []
+    for _ in range(count):
+        if rng.random() < 0.5:
+            text = rng.choice(TEMPLATES).format(n=rng.choice(NAMES), k=rng.randint(10, 9999))
+        else:
+            text = "I'm sorry, " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 40)))
+        out.append(Draft(text + " ^AB", customer="Still no signal, third day!!", to="contact7"))
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--history", type=int, default=100_000)
+    parser.add_argument("--drafts", type=int, default=300)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    sent = history(args.history, rng)
+    start = time.perf_counter()
+    index = SentReplyIndex()
+    for text, to, when in sent:
+        index.add(text, to, when)
+    build = time.perf_counter() - start
+    coach = Coach(clock=FrozenClock(NOW))
+    checks = drafts(args.drafts, rng)
+    coach.check(checks[0], index)  # warm up
+    indexed = []
+    for draft in checks:
+        t0 = time.perf_counter()
+        coach.check(draft, index)
+        indexed.append((time.perf_counter() - t0) * 1000)
+    scan = []
+    grams = [(shingles(normalise(text)), to) for text, to, _ in sent]
+    for draft in checks[: max(20, args.drafts // 10)]:
+        t0 = time.perf_counter()
+        mine = shingles(normalise(draft.text))
+        _ = [to for g, to in grams if jaccard(mine, g) >= 0.6]
+        scan.append((time.perf_counter() - t0) * 1000)
+    print(f"history: {len(index):,} sent replies; index built in {build:.1f} s")
+    print(
+        f"full coach check, indexed history ({len(indexed)} drafts): "
+        f"p50 {percentile(indexed, 50):.2f} ms, p95 {percentile(indexed, 95):.2f} ms"
+    )
+    print(
+        f"baseline, canned check alone by linear scan ({len(scan)} drafts): "
+        f"p50 {percentile(scan, 50):.1f} ms, p95 {percentile(scan, 95):.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

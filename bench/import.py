@@ -1,0 +1,185 @@
+"""Import speed: `heedful import twcs` against the raw insert rate of the same rows.
+
+Generates a TWCS-format file of N rows (default 1,000,000) by resampling the shared samples
+(whole threads, fresh ids, returning customers), then for each backend:
+
+- ours: `heedful import twcs FILE` in a child process on a fresh database (threading,
+  idempotency, identities, conversations, quarantine and the full-text index all on), timed,
+  with the child's peak RSS;
+- raw: the same rows parsed with the csv module and inserted into the same `message` table
+  (same indexes) with plain `executemany` (SQLite, then the FTS5 index built in bulk like ours)
+  or `COPY` (PostgreSQL, whose GIN index is maintained row by row, like ours).
+
+Prints rows/s for both and ours / raw. Usage:
+    python bench/import.py [--rows 1000000] [--backend sqlite --backend postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from twcs_gen import generate  # noqa: E402
+
+from heedful.services.importers.twcs import parse_twcs_time  # noqa: E402
+from heedful.store.db import Database  # noqa: E402
+from heedful.store.migrate import upgrade  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HEEDFUL_SHARED_DIR", REPO.parent / "shared"))
+PG_ADMIN = os.environ.get("HEEDFUL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BATCH = 5000
+
+
+def fresh_database(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / f'bench-{secrets.token_hex(3)}.db'}"
+    name = f"heedful_bench_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_ours(url: str, csv_path: Path, workdir: Path) -> tuple[float, float, str]:
+    """Seconds, peak RSS (MB) and the summary of `heedful import twcs` in a child process."""
+    db = Database.from_url(url)
+    upgrade(db.engine)  # migrations are set-up, not import work
+    db.dispose()
+    env = dict(os.environ, HEEDFUL_DATABASE_URL=url, HEEDFUL_DATA_DIR=str(workdir))
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "heedful.cli", "import", "twcs", str(csv_path), "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"import failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024, out.strip()
+
+
+def csv_rows(csv_path: Path) -> list[tuple[object, ...]]:
+    """Parse with the csv module into message-table tuples (timed as part of raw)."""
+    now = datetime.now(UTC)
+    rows = []
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        for i, (tweet_id, author, inbound, created, body, _responses, parent) in enumerate(reader, 1):
+            rows.append((i, 1, 1, "x", None, tweet_id, parent or None, None,
+                         "reply" if parent else "post", "in" if inbound == "True" else "out",
+                         "public", None, None, body, False, parse_twcs_time(created), now, None))
+    return rows
+
+
+COLUMNS = ("id, workspace_id, conversation_id, channel, channel_account_id, external_id, "
+           "in_reply_to_external_id, thread_ref, kind, direction, visibility, author_identity_id, "
+           "agent_id, text, unsolicited, created_at, ingested_at, raw_ref")
+
+
+def prepare_raw(url: str) -> Database:
+    db = Database.from_url(url)
+    upgrade(db.engine)
+    with db.write() as s:
+        s.execute(text("INSERT INTO workspace (id, slug, name, timezone, settings, created_at) "
+                       "VALUES (1, 'raw', 'raw', 'UTC', '{}', :t)"), {"t": datetime.now(UTC)})
+        s.execute(text("INSERT INTO conversation (id, workspace_id, channel, status, priority, "
+                       "message_count, last_activity_at, created_at) VALUES "
+                       "(1, 1, 'x', 'new', 0, 0, :t, :t)"), {"t": datetime.now(UTC)})
+    return db
+
+
+def run_raw_sqlite(url: str, csv_path: Path) -> float:
+    db = prepare_raw(url)
+    start = time.perf_counter()
+    rows = csv_rows(csv_path)
+    raw = db.engine.raw_connection()
+    cur = raw.cursor()
+    fmt = "%Y-%m-%d %H:%M:%S.%f"
+    for i in range(0, len(rows), BATCH):
+        part = [r[:15] + (r[15].strftime(fmt), r[16].strftime(fmt), None) for r in rows[i:i + BATCH]]
+        cur.execute("BEGIN")
+        cur.executemany(f"INSERT INTO message ({COLUMNS}) VALUES ({','.join('?' * 18)})", part)
+        cur.execute("COMMIT")
+    cur.execute("BEGIN")
+    cur.execute("INSERT INTO message_fts (rowid, text) SELECT id, text FROM message")
+    cur.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    raw.close()
+    db.dispose()
+    return elapsed
+
+
+def run_raw_postgres(url: str, csv_path: Path) -> float:
+    db = prepare_raw(url)
+    start = time.perf_counter()
+    rows = csv_rows(csv_path)
+    raw = db.engine.raw_connection()
+    conn = raw.driver_connection
+    assert conn is not None
+    for i in range(0, len(rows), BATCH):
+        with conn.cursor() as cur, cur.copy(f"COPY message ({COLUMNS}) FROM STDIN") as copy:
+            for row in rows[i:i + BATCH]:
+                copy.write_row(row)
+        conn.commit()
+    elapsed = time.perf_counter() - start
+    raw.close()
+    db.dispose()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    backends = args.backend or ["sqlite", "postgresql"]
+    with tempfile.TemporaryDirectory(prefix="heedful-bench-") as tmp:
+        workdir = Path(tmp)
+        csv_path = workdir / "twcs.csv"
+        t = time.perf_counter()
+        generate(csv_path, args.rows, SHARED)
+        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
+        print(f"{'backend':<11} {'ours rows/s':>12} {'raw rows/s':>11} {'ours/raw':>9} {'peak RSS':>9}")
+        for backend in backends:
+            url = fresh_database(backend, workdir)
+            try:
+                ours, rss, summary = run_ours(url, csv_path, workdir)
+            finally:
+                drop_database(url)
+            url = fresh_database(backend, workdir)
+            try:
+                raw = run_raw_sqlite(url, csv_path) if backend == "sqlite" else run_raw_postgres(url, csv_path)
+            finally:
+                drop_database(url)
+            ours_rate, raw_rate = args.rows / ours, args.rows / raw
+            print(f"{backend:<11} {ours_rate:>12,.0f} {raw_rate:>11,.0f} {ours_rate / raw_rate:>9.0%} {rss:>7.0f}MB")
+            print(f"            summary: {summary}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The lead's dashboard: backlog, oldest unanswered, first responses, volume and per-agent
+figures for one workspace, from the spine's own columns (every query uses an index:
+``ix_conversation_status``, ``ix_conversation_created``, ``ix_message_agent``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import median
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from heedful.store.tables import Agent, Conversation, Membership, Message
+
+OPEN_STATUSES = ("new", "open", "waiting")
+ONE_HOUR = timedelta(hours=1)
+
+
+@dataclass
+class Dashboard:
+    backlog: int = 0
+    unanswered: int = 0
+    oldest_unanswered: dict[str, Any] | None = None
+    period_days: int = 7
+    conversations: int = 0
+    answered: int = 0
+    within_hour: int = 0
+    median_first_response: timedelta | None = None
+    days: list[date] = field(default_factory=list)
+    volume: dict[str, dict[date, int]] = field(default_factory=dict)  # channel → day → count
+    agents: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.conversations if self.conversations else None
+
+    @property
+    def within_hour_rate(self) -> float | None:
+        return self.within_hour / self.conversations if self.conversations else None
+
+
+def build_dashboard(session: Session, workspace_id: int, now: datetime, days: int = 7) -> Dashboard:
+    board = Dashboard(period_days=days)
+    _backlog(session, workspace_id, board)
+    since = now - timedelta(days=days)
+    _first_responses(session, workspace_id, since, board)
+    _volume(session, workspace_id, now, board)
+    board.agents = agent_figures(session, workspace_id, since)
+    return board
+
+
+def _open(workspace_id: int) -> Any:
+    return and_(Conversation.workspace_id == workspace_id, Conversation.status.in_(OPEN_STATUSES))
+
+
+def _backlog(session: Session, workspace_id: int, board: Dashboard) -> None:
+    board.backlog = int(
+        session.scalar(select(func.count()).select_from(Conversation).where(_open(workspace_id)))
+        or 0
+    )
+    unanswered = and_(_open(workspace_id), Conversation.first_response_at.is_(None))
+    board.unanswered = int(
+        session.scalar(select(func.count()).select_from(Conversation).where(unanswered)) or 0
+    )
+    oldest = session.execute(
+        select(Conversation.id, Conversation.channel, Conversation.first_inbound_at)
+        .where(unanswered, Conversation.first_inbound_at.is_not(None))
+        .order_by(Conversation.first_inbound_at)
+        .limit(1)
+    ).first()
+    if oldest is not None:
+        board.oldest_unanswered = {
+            "id": oldest.id,
+            "channel": oldest.channel,
+            "since": oldest.first_inbound_at,
+        }
+
+
+def _first_responses(
+    session: Session, workspace_id: int, since: datetime, board: Dashboard
+) -> None:
+    rows = session.execute(
+        select(Conversation.first_inbound_at, Conversation.first_response_at).where(
+            Conversation.workspace_id == workspace_id,
+            Conversation.created_at >= since,
+            Conversation.first_inbound_at.is_not(None),
+        )
+    ).all()
+    waits = [r.first_response_at - r.first_inbound_at for r in rows if r.first_response_at]
+    board.conversations = len(rows)
+    board.answered = len(waits)
+    board.within_hour = sum(1 for w in waits if w <= ONE_HOUR)
+    board.median_first_response = median(waits) if waits else None
+
+
+def _volume(session: Session, workspace_id: int, now: datetime, board: Dashboard) -> None:
+    """New conversations per day and channel over the last 14 days (UTC days)."""
+    start = datetime.combine(now.date() - timedelta(days=13), datetime.min.time(), now.tzinfo)
+    rows = session.execute(
+        select(Conversation.channel, Conversation.created_at).where(
+            Conversation.workspace_id == workspace_id, Conversation.created_at >= start
+        )
+    ).all()
+    board.days = [start.date() + timedelta(days=i) for i in range(14)]
+    volume: dict[str, dict[date, int]] = defaultdict(lambda: dict.fromkeys(board.days, 0))
+    for channel, created in rows:
+        day = created.date()
+        if day in volume[channel]:
+            volume[channel][day] += 1
+    board.volume = dict(sorted(volume.items()))
+
+
+def agent_figures(session: Session, workspace_id: int, since: datetime) -> list[dict[str, Any]]:
+    """Per member: open conversations owned, replies sent in the period."""
+    members = session.execute(
+        select(Agent.id, Agent.name, Agent.initials, Membership.role)
+        .join(Membership, Membership.agent_id == Agent.id)
+        .where(Membership.workspace_id == workspace_id)
+        .order_by(Agent.name)
+    ).all()
+    ids = [m.id for m in members]
+    owned = dict(
+        session.execute(
+            select(Conversation.owner_id, func.count())
+            .where(_open(workspace_id), Conversation.owner_id.in_(ids))
+            .group_by(Conversation.owner_id)
+        ).all()
+    )
+    replies = dict(
+        session.execute(
+            select(Message.agent_id, func.count())
+            .where(
+                Message.agent_id.in_(ids),
+                Message.created_at >= since,
+                Message.workspace_id == workspace_id,
+            )
+            .group_by(Message.agent_id)
+        ).all()
+    )
+    return [
+        {
+            "id": m.id,
+            "name": m.name,
+            "initials": m.initials,
+            "role": m.role,
+            "open_owned": int(owned.get(m.id, 0)),
+            "replies": int(replies.get(m.id, 0)),
+        }
+        for m in members
+    ]

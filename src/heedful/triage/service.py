@@ -1,0 +1,260 @@
+"""Triage stored messages and roll the result up to their conversations.
+
+The only code that writes ``message_triage``, ``conversation_triage`` and
+``conversation.priority``. Two stages:
+
+- ``fast``: the linear first pass, run inline after a live ingest (milliseconds);
+- ``full``: the fine-tuned network, run in the background (``triage.sweep`` job, or
+  ``heedful triage --rerun``); it replaces the fast result. A fast pass never overwrites a
+  full result.
+
+A conversation's priority is the highest priority among its inbound messages that the brand
+has not answered yet (or, when all are answered, its latest inbound message's), with that
+message's reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from heedful.clock import Clock
+from heedful.store.db import Database
+from heedful.store.tables import (
+    Conversation,
+    ConversationTriage,
+    Message,
+    MessageTriage,
+    Workspace,
+)
+from heedful.triage.analyse import Mode
+from heedful.triage.history import context_signals
+from heedful.triage.result import TriageResult, triage_texts
+from heedful.triage.workspace import TriageSettings
+
+SETTINGS_AREA = "triage"
+
+
+def workspace_triage_settings(session: Session, workspace_id: int) -> TriageSettings:
+    workspace = session.get(Workspace, workspace_id)
+    document = (workspace.settings or {}).get(SETTINGS_AREA) if workspace else None
+    return TriageSettings.from_mapping(document)
+
+
+def _inbound(session: Session, workspace_id: int, message_ids: Sequence[int]) -> list[Message]:
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.id.in_(list(message_ids)),
+                Message.workspace_id == workspace_id,
+                Message.direction == "in",
+            )
+            .order_by(Message.id)
+        )
+    )
+
+
+def _already_full(session: Session, message_ids: Sequence[int]) -> set[int]:
+    rows = session.scalars(
+        select(MessageTriage.message_id).where(
+            MessageTriage.message_id.in_(list(message_ids)), MessageTriage.stage == "full"
+        )
+    )
+    return set(rows)
+
+
+def _row(
+    message: Message, result: TriageResult, context: dict[str, Any], stage: str, now: datetime
+) -> MessageTriage:
+    a = result.analysis
+    return MessageTriage(
+        message_id=message.id,
+        workspace_id=message.workspace_id,
+        stage=stage,
+        sentiment=a.sentiment,
+        sentiment_score=a.sentiment_score,
+        complaint=a.complaint,
+        complaint_probability=a.complaint_probability,
+        severity=a.severity,
+        topic=a.topic,
+        signals=[{"id": s.id, "reason": s.reason} for s in a.signals],
+        context=context,
+        priority=result.priority.value,
+        reasons=[{"text": r.text, "points": r.points} for r in result.priority.reasons],
+        triaged_at=now,
+    )
+
+
+def triage_messages(
+    session: Session,
+    workspace_id: int,
+    message_ids: Sequence[int],
+    *,
+    clock: Clock,
+    stage: Mode = "fast",
+) -> set[int]:
+    """Triage these messages (inbound ones; others are ignored) and roll up their conversations.
+
+    Returns the ids of the conversations whose priority was recomputed."""
+    messages = _inbound(session, workspace_id, message_ids)
+    if stage == "fast":
+        done = _already_full(session, [m.id for m in messages])
+        messages = [m for m in messages if m.id not in done]
+    if not messages:
+        return set()
+    cfg = workspace_triage_settings(session, workspace_id)
+    contexts = context_signals(session, [m.id for m in messages])
+    ordered = [contexts[m.id] for m in messages]
+    results = triage_texts(
+        cfg.analyser(), [m.text for m in messages], contexts=ordered,
+        weights=cfg.priority_weights(), mode=stage,
+    )  # fmt: skip
+    now = clock.now()
+    ids = [m.id for m in messages]
+    session.execute(delete(MessageTriage).where(MessageTriage.message_id.in_(ids)))
+    session.add_all(
+        _row(m, r, asdict(contexts[m.id]), stage, now)
+        for m, r in zip(messages, results, strict=True)
+    )
+    session.flush()
+    conversations = {m.conversation_id for m in messages}
+    roll_up(session, conversations, clock=clock)
+    return conversations
+
+
+def _last_reply(session: Session, conversation_id: int) -> datetime | None:
+    conversation = session.get(Conversation, conversation_id)
+    return conversation.last_outbound_at if conversation else None
+
+
+def _deciding(session: Session, conversation_id: int) -> tuple[Message, MessageTriage] | None:
+    rows = session.execute(
+        select(Message, MessageTriage)
+        .join(MessageTriage, MessageTriage.message_id == Message.id)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    if not rows:
+        return None
+    replied = _last_reply(session, conversation_id)
+    waiting = [(m, t) for m, t in rows if replied is None or m.created_at > replied]
+    if not waiting:
+        return rows[-1][0], rows[-1][1]
+    return max(waiting, key=lambda pair: (pair[1].priority, pair[0].created_at))
+
+
+def roll_up(session: Session, conversation_ids: set[int], *, clock: Clock) -> None:
+    """Set each conversation's priority and reasons from its messages' triage."""
+    for conversation_id in sorted(conversation_ids):
+        deciding = _deciding(session, conversation_id)
+        if deciding is None:
+            continue
+        message, triage = deciding
+        session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(priority=triage.priority)
+        )
+        session.execute(
+            delete(ConversationTriage).where(ConversationTriage.conversation_id == conversation_id)
+        )
+        session.add(
+            ConversationTriage(
+                conversation_id=conversation_id,
+                workspace_id=message.workspace_id,
+                message_id=message.id,
+                priority=triage.priority,
+                reasons=triage.reasons,
+                updated_at=clock.now(),
+            )
+        )
+    session.flush()
+
+
+def pending_message_ids(
+    session: Session, *, stage: Mode, limit: int, since: datetime | None = None
+) -> list[tuple[int, int]]:
+    """(workspace id, message id) of inbound messages that need this stage, oldest first.
+
+    ``fast``: messages with no triage yet; ``full``: messages with none or only a fast one."""
+    query = (
+        select(Message.workspace_id, Message.id)
+        .outerjoin(MessageTriage, MessageTriage.message_id == Message.id)
+        .where(Message.direction == "in")
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    if stage == "fast":
+        query = query.where(MessageTriage.message_id.is_(None))
+    else:
+        query = query.where((MessageTriage.stage != "full") | MessageTriage.message_id.is_(None))
+    if since is not None:
+        query = query.where(Message.created_at >= since)
+    return [(w, m) for w, m in session.execute(query).all()]
+
+
+def message_triage_json(session: Session, message_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Each triaged message's triage as a JSON document (for the API)."""
+    rows = session.scalars(
+        select(MessageTriage).where(MessageTriage.message_id.in_(list(message_ids)))
+    )
+    return {
+        row.message_id: {
+            "stage": row.stage,
+            "sentiment": {"label": row.sentiment, "score": row.sentiment_score},
+            "complaint": {
+                "label": row.complaint,
+                "probability": row.complaint_probability,
+                "severity": row.severity,
+            },
+            "topic": row.topic,
+            "signals": [s["id"] for s in row.signals],
+            "priority": row.priority,
+            "reasons": row.reasons,
+        }
+        for row in rows
+    }
+
+
+def conversation_reasons(
+    session: Session, conversation_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Each conversation's priority reasons, largest first."""
+    rows = session.scalars(
+        select(ConversationTriage).where(
+            ConversationTriage.conversation_id.in_(list(conversation_ids))
+        )
+    )
+    return {row.conversation_id: list(row.reasons) for row in rows}
+
+
+def rerun_messages(
+    db: Database, *, clock: Clock, since: datetime | None = None, chunk: int = 256
+) -> int:
+    """Triage every stored inbound message again (full model), oldest first, in chunks."""
+    done, after = 0, 0
+    while True:
+        with db.session() as session:
+            query = (
+                select(Message.workspace_id, Message.id)
+                .where(Message.direction == "in", Message.id > after)
+                .order_by(Message.id)
+                .limit(chunk)
+            )
+            if since is not None:
+                query = query.where(Message.created_at >= since)
+            rows = session.execute(query).all()
+        if not rows:
+            return done
+        for workspace_id in sorted({w for w, _ in rows}):
+            ids = [m for w, m in rows if w == workspace_id]
+            with db.write() as session:
+                triage_messages(session, workspace_id, ids, clock=clock, stage="full")
+        done += len(rows)
+        after = rows[-1][1]

@@ -1,0 +1,131 @@
+"""Webhook endpoints: ``POST /webhooks/{channel}/{account_id}`` for events and
+``GET /webhooks/{channel}/{account_id}`` for the platform's subscription handshake.
+
+Every channel whose adapter has ``capabilities.webhook`` gets them, with no code of its own.
+The request is authenticated by the adapter's signature check (``adapter.verify``), not by a
+sign-in: this small app is mounted beside the main one, so the session guard and CSRF checks
+never see it. A verified body is stored raw and the answer is 200 at once; processing runs as
+the ``webhooks.process`` job (see :mod:`heedful.services.webhooks`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from heedful.channels.base import ChannelAdapter
+from heedful.clock import Clock
+from heedful.errors import AuthFailed, ConfigError, InputRejected, Unsupported
+from heedful.services.webhooks import store_raw_event
+from heedful.store.db import Database
+from heedful.store.tables import ChannelAccount
+from heedful.workers.context import ChannelDirectory, JobQueue
+
+log = logging.getLogger("heedful.webhooks")
+
+PROCESS_JOB = "webhooks.process"
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+router = APIRouter(tags=["webhooks"])
+
+
+@dataclass(frozen=True)
+class _Deps:
+    db: Database
+    clock: Clock
+    jobs: JobQueue
+    channels: ChannelDirectory
+
+
+def webhook_app(parent: FastAPI) -> FastAPI:
+    """The webhook endpoints as an app of their own, sharing ``parent``'s database, clock,
+    job queue and channel directory."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.deps = _Deps(
+        parent.state.db, parent.state.clock, parent.state.jobs, parent.state.channels
+    )
+    app.include_router(router)
+    return app
+
+
+def _deps(request: Request) -> _Deps:
+    deps: _Deps = request.app.state.deps
+    return deps
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+@router.post("/{channel}/{account_id}")
+async def receive_webhook(channel: str, account_id: int, request: Request) -> Response:
+    """Verify, store raw, enqueue, answer 200."""
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return _problem(413, "body too large")
+    headers = dict(request.headers)
+    return await run_in_threadpool(_receive, _deps(request), channel, account_id, headers, body)
+
+
+def _receive(
+    deps: _Deps, channel: str, account_id: int, headers: dict[str, str], body: bytes
+) -> Response:
+    with deps.db.write() as session:
+        found = _account_and_adapter(session, deps, channel, account_id)
+        if isinstance(found, Response):
+            return found
+        account, adapter = found
+        if not _verified(adapter, headers, body):
+            return _problem(401, "signature check failed")
+        raw_id = store_raw_event(session, account, headers=headers, body=body, clock=deps.clock)
+        if raw_id is not None:
+            deps.jobs.defer(PROCESS_JOB, key=PROCESS_JOB, session=session)
+    return JSONResponse({"received": True, "duplicate": raw_id is None})
+
+
+@router.get("/{channel}/{account_id}")
+def webhook_handshake(channel: str, account_id: int, request: Request) -> Response:
+    """The platform's subscription check (Meta's hub.challenge, X's CRC)."""
+    deps = _deps(request)
+    with deps.db.session() as session:
+        found = _account_and_adapter(session, deps, channel, account_id)
+        if isinstance(found, Response):
+            return found
+        _, adapter = found
+        try:
+            answer = adapter.answer_challenge(dict(request.query_params))
+        except Unsupported:
+            return _problem(404, f"{channel} has no webhook handshake")
+        except (AuthFailed, InputRejected) as exc:
+            return _problem(403, str(exc))
+    return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
+
+def _account_and_adapter(
+    session: Any, deps: _Deps, channel: str, account_id: int
+) -> tuple[ChannelAccount, ChannelAdapter[Any]] | Response:
+    account = session.get(ChannelAccount, account_id)
+    if account is None or account.channel != channel or account.status == "disabled":
+        return _problem(404, "no such webhook")
+    try:
+        adapter = deps.channels.adapter_for(account)
+    except ConfigError:
+        return _problem(404, "this channel account is not configured yet")
+    if not adapter.capabilities.webhook:
+        return _problem(404, f"{channel} receives no webhooks")
+    return account, adapter
+
+
+def _verified(adapter: ChannelAdapter[Any], headers: dict[str, str], body: bytes) -> bool:
+    try:
+        return adapter.verify(headers, body)
+    except (Unsupported, InputRejected, AuthFailed):
+        return False
+    except Exception:  # a bug in a signature check must not open the door
+        log.exception("the %s signature check failed", adapter.slug)
+        return False

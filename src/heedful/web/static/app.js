@@ -1,0 +1,234 @@
+// Heedful's pages work without this file; it adds live updates, keyboard shortcuts and the
+// composer's live count and coach. Plain JavaScript, no dependencies.
+"use strict";
+
+(function () {
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const announce = (text) => {
+    const el = document.getElementById("announcer");
+    if (el) { el.textContent = ""; window.setTimeout(() => { el.textContent = text; }, 50); }
+  };
+  const typing = (target) =>
+    target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+
+  // -- keyboard shortcuts ---------------------------------------------------------------------
+  function openHelp() {
+    const dialog = document.getElementById("help");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+
+  function queueRows() { return Array.from(document.querySelectorAll("#queue .row")); }
+
+  function selectRow(index) {
+    const rows = queueRows();
+    if (!rows.length) return;
+    const i = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach((r) => r.classList.remove("selected"));
+    rows[i].classList.add("selected");
+    const link = rows[i].querySelector(".row-link");
+    if (link) link.focus();
+  }
+
+  function currentRow() {
+    const rows = queueRows();
+    const active = document.activeElement && document.activeElement.closest("#queue .row");
+    return active || rows.find((r) => r.classList.contains("selected")) || null;
+  }
+
+  function onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    const page = document.body.dataset.page;
+    const key = event.key;
+    if (key === "?") { event.preventDefault(); openHelp(); return; }
+    if (key === "/") {
+      const search = document.querySelector('[data-shortcut="search"]');
+      if (search) { event.preventDefault(); search.focus(); }
+      return;
+    }
+    if (page === "inbox") inboxKey(event, key);
+    if (page === "conversation") conversationKey(event, key);
+  }
+
+  function inboxKey(event, key) {
+    const rows = queueRows();
+    const row = currentRow();
+    const index = row ? rows.indexOf(row) : -1;
+    if (key === "j") { event.preventDefault(); selectRow(index + 1); }
+    else if (key === "k") { event.preventDefault(); selectRow(index < 0 ? 0 : index - 1); }
+    else if (row && (key === "Enter" || key === "o")) {
+      event.preventDefault(); window.location.href = row.querySelector(".row-link").href;
+    } else if (row && key === "r") {
+      event.preventDefault(); window.location.href = row.querySelector(".row-link").href + "#composer";
+    } else if (row && key === "a") {
+      event.preventDefault(); window.location.href = row.querySelector(".row-link").href + "#assign";
+    } else if (row && key === "e") {
+      event.preventDefault(); window.location.href = row.querySelector(".row-link").href + "#resolve";
+    }
+  }
+
+  function conversationKey(event, key) {
+    const targets = { r: "reply-text", a: "assign-to", e: "resolve-button" };
+    const el = targets[key] && document.getElementById(targets[key]);
+    if (el) { event.preventDefault(); el.focus(); el.scrollIntoView({ block: "center" }); }
+  }
+
+  // -- live inbox -----------------------------------------------------------------------------
+  function liveInbox() {
+    const region = document.getElementById("queue-region");
+    const status = document.getElementById("live-status");
+    if (!region || !window.EventSource) return;
+    const setStatus = (state, text) => {
+      if (!status) return;
+      status.dataset.state = state;
+      status.querySelector(".label").textContent = text;
+    };
+    if (region.dataset.live !== "on") { setStatus("off", "Live updates paused on later pages"); return; }
+    let pending = null;
+    const refresh = () => {
+      const query = region.dataset.query;
+      const selected = currentRow();
+      const selectedId = selected ? selected.dataset.id : null;
+      fetch("/?" + (query ? query + "&" : "") + "partial=1", { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+        .then((html) => {
+          const before = new Set(queueRows().map((r) => r.dataset.id));
+          region.innerHTML = html;
+          const fresh = queueRows().filter((r) => !before.has(r.dataset.id));
+          fresh.forEach((r) => r.classList.add("fresh"));
+          if (selectedId) {
+            const again = queueRows().find((r) => r.dataset.id === selectedId);
+            if (again) again.classList.add("selected");
+          }
+          announce(fresh.length ? fresh.length + " new conversation" + (fresh.length > 1 ? "s" : "") + " in the inbox" : "Inbox updated");
+        })
+        .catch(() => setStatus("error", "Live updates: could not refresh"));
+    };
+    const source = new EventSource("/api/v1/stream");
+    source.addEventListener("ready", () => setStatus("on", "Live"));
+    source.addEventListener("messages", () => {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(refresh, 250);
+    });
+    source.onerror = () => setStatus("error", "Live updates reconnecting…");
+  }
+
+  // -- composer -------------------------------------------------------------------------------
+  const URL_RE = /(?:https?:\/\/|www\.)[^\s<>"]+/gi;
+
+  function lengthOf(text, unit) {
+    if (unit === "weighted") {
+      let n = 0;
+      const stripped = text.replace(URL_RE, () => { n += 23; return ""; });
+      for (const ch of stripped.normalize("NFC")) {
+        const cp = ch.codePointAt(0);
+        const light = cp <= 0x10ff || (cp >= 0x2000 && cp <= 0x200d) ||
+          (cp >= 0x2010 && cp <= 0x201f) || (cp >= 0x2032 && cp <= 0x2037);
+        n += light ? 1 : 2;
+      }
+      return n;
+    }
+    if (unit === "graphemes" && window.Intl && Intl.Segmenter) {
+      return Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)).length;
+    }
+    return Array.from(text).length;
+  }
+
+  function composer() {
+    const box = document.getElementById("composer");
+    if (!box) return;
+    const form = document.getElementById("reply-form");
+    const text = document.getElementById("reply-text");
+    const count = document.getElementById("reply-count");
+    const sig = box.querySelector("#signature-preview .sig");
+    const findings = document.getElementById("coach-findings");
+    const ack = document.getElementById("ack-box");
+    const ackText = document.getElementById("acknowledgement");
+    const conversation = document.querySelector("[data-conversation]").dataset.conversation;
+    const max = parseInt(box.dataset.max || "0", 10);
+    const unit = box.dataset.unit || "characters";
+    const mode = () => (form.querySelector('input[name="mode"]:checked') || {}).value || "public";
+    const signature = () => (mode() === "private" ? box.dataset.signaturePrivate : box.dataset.signaturePublic) || "";
+
+    const updateCount = () => {
+      const n = lengthOf(text.value + signature(), unit);
+      count.textContent = max ? n + " / " + max + (unit === "characters" ? "" : " (" + unit + ")") : n + " characters";
+      count.classList.toggle("over", Boolean(max) && n > max);
+      sig.textContent = signature() || "(none)";
+    };
+
+    let timer = null;
+    let seq = 0;
+    const runCoach = () => {
+      if (!findings || box.dataset.coach !== "on") return;
+      const mine = ++seq;
+      if (!text.value.trim()) { findings.innerHTML = ""; return; }
+      fetch("/conversations/" + conversation + "/coach", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+        body: JSON.stringify({ text: text.value, mode: mode() }),
+      })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+        .then((body) => { if (mine === seq) showFindings(body.findings || []); })
+        .catch(() => {});
+    };
+    const showFindings = (items) => {
+      findings.innerHTML = "";
+      items.forEach((f) => {
+        const li = document.createElement("li");
+        li.className = "finding sev-" + f.severity;
+        li.dataset.rule = f.rule;
+        const head = document.createElement("strong");
+        head.textContent = f.severity + " · " + f.rule.replace(/_/g, " ");
+        const msg = document.createElement("span");
+        msg.textContent = " " + f.message;
+        li.append(head, msg);
+        const quoted = (text.value + signature()).slice(f.start, f.end);
+        if (quoted && f.end - f.start < 200) {
+          const q = document.createElement("q"); q.textContent = quoted; li.append(" ", q);
+        }
+        if (f.suggestion) {
+          const s = document.createElement("p"); s.className = "suggestion"; s.textContent = f.suggestion; li.append(s);
+        }
+        if (f.rule === "pii_in_public" || f.rule === "take_offline") {
+          const b = document.createElement("button");
+          b.type = "button"; b.className = "secondary"; b.textContent = "Take it offline";
+          b.addEventListener("click", takeOffline); li.append(b);
+        }
+        findings.append(li);
+      });
+    };
+    const schedule = () => { updateCount(); window.clearTimeout(timer); timer = window.setTimeout(runCoach, 300); };
+
+    const takeOffline = () => {
+      const priv = form.querySelector('input[name="mode"][value="private"]');
+      if (!priv || priv.disabled) return;
+      priv.checked = true;
+      if (ack) { ack.hidden = false; ackText.disabled = false; }
+      announce("Switched to a private message, with a short public acknowledgement");
+      schedule();
+      text.focus();
+    };
+    form.querySelectorAll('input[name="mode"]').forEach((r) => r.addEventListener("change", () => {
+      if (mode() === "public" && ack) { ack.hidden = true; ackText.disabled = true; }
+      schedule();
+    }));
+    const offline = document.getElementById("take-offline");
+    if (offline) offline.addEventListener("click", takeOffline);
+    text.addEventListener("input", schedule);
+    document.querySelectorAll("[data-insert]").forEach((b) => b.addEventListener("click", () => {
+      const at = text.selectionStart || text.value.length;
+      text.value = text.value.slice(0, at) + b.dataset.insert + text.value.slice(at);
+      text.focus(); schedule();
+    }));
+    updateCount();
+    if (window.location.hash === "#composer") text.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.addEventListener("keydown", onKey);
+    document.querySelectorAll('[data-action="help"]').forEach((b) => b.addEventListener("click", openHelp));
+    liveInbox();
+    composer();
+  });
+})();

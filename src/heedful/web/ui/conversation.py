@@ -1,0 +1,237 @@
+"""The conversation page: the thread, the customer panel and the composer; and what an agent
+does there (reply, take it offline, note, link or unlink identities)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from heedful.clock import Clock
+from heedful.domain import Visibility
+from heedful.errors import PermissionDenied, ValidationFailed
+from heedful.queries.conversation import contact_json, conversation_json
+from heedful.queries.people import conversation_notes, identity_suggestions, workspace_agents
+from heedful.services.contacts import link_identity, unlink_identity
+from heedful.services.notes import add_note
+from heedful.store.tables import Agent, Conversation, Message, Workspace
+from heedful.web import features
+from heedful.web.access import (
+    Viewer,
+    access_contact_by_id,
+    access_conversation_by_id,
+    access_identity_by_id,
+)
+from heedful.web.deps import ClockDep, SessionDep, ViewerDep, WriteSessionDep
+from heedful.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
+def conversation_page(
+    request: Request,
+    conversation_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+) -> HTMLResponse:
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    return render(
+        request, "conversation.html", **page_context(session, viewer, conversation, clock)
+    )
+
+
+def page_context(
+    session: Session, viewer: Viewer, conversation: Conversation, clock: Clock
+) -> dict[str, Any]:
+    workspace = session.get(Workspace, conversation.workspace_id)
+    assert workspace is not None
+    agent = session.get(Agent, viewer.agent_id) if viewer.agent_id else None
+    contact = suggestions = None
+    promises: list[dict[str, Any]] = []
+    if conversation.contact_id is not None:
+        row = access_contact_by_id(session, viewer, conversation.contact_id)
+        contact = contact_json(session, row)
+        suggestions = identity_suggestions(session, row, contact["identities"])
+        promises = features.open_promises(session, row.id)
+    info = features.channel_info(conversation.channel)
+    return {
+        "conversation": conversation_json(session, conversation),
+        "workspace": workspace,
+        "contact": contact,
+        "suggestions": suggestions or [],
+        "promises": promises,
+        "notes": conversation_notes(session, conversation.id),
+        "reasons": features.triage_reasons(session, [conversation.id]).get(conversation.id, []),
+        "sla": features.sla_states(session, [conversation.id], clock).get(conversation.id),
+        "agents": workspace_agents(session, [conversation.workspace_id]),
+        "channel": info,
+        "signature_public": features.signature_for(workspace, agent, conversation.channel, True),
+        "signature_private": features.signature_for(workspace, agent, conversation.channel, False),
+        "coach": features.coach_available(),
+        "ownership": features.ownership_available(),
+    }
+
+
+def _back(conversation_id: int, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/conversations/{conversation_id}{anchor}", status_code=303)
+
+
+@router.post("/conversations/{conversation_id}/notes")
+def add_note_route(
+    conversation_id: int,
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+    text: Annotated[str, Form(max_length=5000)],
+) -> Response:
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    add_note(session, conversation, text, agent_id=viewer.agent_id, clock=clock)
+    return _back(conversation_id, "#notes")
+
+
+@router.post("/conversations/{conversation_id}/reply")
+def reply_route(
+    conversation_id: int,
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+    text: Annotated[str, Form(max_length=20_000)],
+    mode: Annotated[str, Form()] = "public",
+    acknowledgement: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Send a public reply, or a private message (taking it offline), optionally with a
+    short public acknowledgement posted first."""
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    send_from_composer(session, viewer, conversation, text, mode, acknowledgement, clock)
+    return _back(conversation_id, "#thread-end")
+
+
+def send_from_composer(
+    session: Session,
+    viewer: Viewer,
+    conversation: Conversation,
+    text: str,
+    mode: str,
+    acknowledgement: str,
+    clock: Clock,
+) -> Message:
+    """Send what the composer holds; returns the (last) message sent."""
+    if viewer.agent_id is None:
+        raise PermissionDenied("only a signed-in agent can send")
+    if mode not in ("public", "private"):
+        raise ValidationFailed("mode is public or private")
+    workspace = session.get(Workspace, conversation.workspace_id)
+    agent = session.get(Agent, viewer.agent_id)
+    assert workspace is not None
+    info = features.channel_info(conversation.channel)
+    private = mode == "private"
+    if private and not info.private_message:
+        raise ValidationFailed(f"{conversation.channel} has no private messages")
+    if private and acknowledgement.strip():
+        _send(session, viewer, workspace, agent, conversation, acknowledgement, False, clock)
+    return _send(session, viewer, workspace, agent, conversation, text, private, clock)
+
+
+def _send(
+    session: Session,
+    viewer: Viewer,
+    workspace: Workspace,
+    agent: Agent | None,
+    conversation: Conversation,
+    text: str,
+    private: bool,
+    clock: Clock,
+) -> Message:
+    signature = features.signature_for(workspace, agent, conversation.channel, not private)
+    body = text.strip()
+    if signature.strip() and not body.endswith(signature.strip()):
+        body += signature
+    return features.send_reply(
+        session,
+        conversation,
+        body,
+        agent_id=viewer.agent_id,
+        visibility=Visibility.PRIVATE if private else Visibility.PUBLIC,
+        clock=clock,
+    )
+
+
+class CoachRequest(BaseModel):
+    text: str = Field(max_length=20_000)
+    mode: str = "public"
+
+
+@router.post("/conversations/{conversation_id}/coach")
+def coach_route(
+    conversation_id: int,
+    body: CoachRequest,
+    session: SessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+) -> dict[str, Any]:
+    """The coach's findings on the composer's draft (called as the agent types)."""
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    workspace = session.get(Workspace, conversation.workspace_id)
+    assert workspace is not None
+    agent = session.get(Agent, viewer.agent_id) if viewer.agent_id else None
+    public = body.mode != "private"
+    signature = features.signature_for(workspace, agent, conversation.channel, public)
+    text = body.text if body.text.rstrip().endswith(signature.strip()) else body.text + signature
+    findings = features.coach_findings(
+        session, workspace, conversation, text, public=public, signed=public, clock=clock
+    )
+    return {"findings": findings, "signature": signature}
+
+
+@router.post("/contacts/{contact_id}/link")
+def link_route(
+    contact_id: int,
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+    identity_id: Annotated[int, Form()],
+    back: Annotated[int | None, Form()] = None,
+) -> Response:
+    """Link another identity to this contact: the same person on another handle."""
+    contact = access_contact_by_id(session, viewer, contact_id)
+    identity = access_identity_by_id(session, viewer, identity_id)
+    link_identity(
+        session,
+        identity,
+        contact,
+        clock=clock,
+        actor=_actor(viewer),
+        actor_agent_id=viewer.agent_id,
+    )
+    return _back_to(session, viewer, back)
+
+
+@router.post("/identities/{identity_id}/unlink")
+def unlink_route(
+    identity_id: int,
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+    back: Annotated[int | None, Form()] = None,
+) -> Response:
+    identity = access_identity_by_id(session, viewer, identity_id)
+    unlink_identity(
+        session, identity, clock=clock, actor=_actor(viewer), actor_agent_id=viewer.agent_id
+    )
+    return _back_to(session, viewer, back)
+
+
+def _actor(viewer: Viewer) -> str:
+    return f"agent:{viewer.agent_id}" if viewer.agent_id else "system"
+
+
+def _back_to(session: Session, viewer: Viewer, conversation_id: int | None) -> Response:
+    if conversation_id is not None:
+        access_conversation_by_id(session, viewer, conversation_id)
+        return _back(conversation_id, "#customer-title")
+    return RedirectResponse("/", status_code=303)

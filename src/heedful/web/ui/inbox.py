@@ -1,0 +1,148 @@
+"""The inbox: the queue (by priority or newest activity), filters, search, saved views and
+live updates (the page listens to ``/api/v1/stream`` and reloads its rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from heedful.queries.inbox import InboxFilter, InboxPage, InboxSort, list_conversations
+from heedful.queries.people import saved_views, workspace_agents, workspace_names
+from heedful.services.saved_views import delete_view, save_view
+from heedful.web import features
+from heedful.web.access import (
+    Viewer,
+    access_saved_view_by_id,
+    access_workspace_by_slug,
+    visible_workspace_ids,
+)
+from heedful.web.deps import ClockDep, SessionDep, ViewerDep, WriteSessionDep
+from heedful.web.templating import query_string, render
+
+router = APIRouter(include_in_schema=False)
+
+STATUSES = ("new", "open", "waiting", "resolved")
+FILTER_KEYS = ("workspace", "status", "channel", "owner", "q", "sort")
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class InboxParams:
+    workspace: str = ""
+    status: str = ""
+    channel: str = ""
+    owner: str = ""  # "", "me", "none" or an agent id
+    q: str = ""
+    sort: str = InboxSort.PRIORITY.value
+    cursor: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {key: getattr(self, key) for key in FILTER_KEYS}
+
+
+def build_filter(session: Session, viewer: Viewer, params: InboxParams) -> InboxFilter:
+    ws_ids = visible_workspace_ids(session, viewer)
+    if params.workspace:
+        ws_ids = [access_workspace_by_slug(session, viewer, params.workspace).id]
+    owner_id: int | None = None
+    if params.owner == "me":
+        owner_id = viewer.agent_id if viewer.agent_id is not None else -1
+    elif params.owner.isdigit():
+        owner_id = int(params.owner)
+    return InboxFilter(
+        workspace_ids=ws_ids,
+        status=[params.status] if params.status in STATUSES else [],
+        channel=[params.channel] if params.channel else [],
+        owner_id=owner_id,
+        unassigned=params.owner == "none",
+        query=params.q.strip() or None,
+        sort=InboxSort(params.sort) if params.sort in set(InboxSort) else InboxSort.PRIORITY,
+        limit=PAGE_SIZE,
+        cursor=params.cursor or None,
+    )
+
+
+def decorate(session: Session, page: InboxPage, clock: Any) -> None:
+    """Add what other areas know about each row (reasons, SLA), where installed."""
+    ids = [item["id"] for item in page.items]
+    reasons = features.triage_reasons(session, ids)
+    slas = features.sla_states(session, ids, clock)
+    for item in page.items:
+        item["reasons"] = reasons.get(item["id"], [])
+        item["sla"] = slas.get(item["id"])
+
+
+@router.get("/", response_class=HTMLResponse)
+def inbox_page(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+    workspace: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=16)] = "",
+    channel: Annotated[str, Query(max_length=32)] = "",
+    owner: Annotated[str, Query(max_length=16)] = "",
+    q: Annotated[str, Query(max_length=500)] = "",
+    sort: Annotated[str, Query(max_length=16)] = InboxSort.PRIORITY.value,
+    cursor: Annotated[str, Query(max_length=500)] = "",
+    partial: Annotated[bool, Query()] = False,
+) -> HTMLResponse:
+    params = InboxParams(workspace, status, channel, owner, q, sort, cursor)
+    page = list_conversations(session, build_filter(session, viewer, params))
+    decorate(session, page, clock)
+    ws_ids = visible_workspace_ids(session, viewer)
+    workspaces = workspace_names(session, ws_ids)
+    context: dict[str, Any] = {
+        "page": page,
+        "filters": params.as_dict(),
+        "workspaces": workspaces,
+        "workspace_labels": {w.slug: w.name for w in workspaces.values()},
+        "agents": {a["id"]: a for a in workspace_agents(session, ws_ids)},
+    }
+    if partial:
+        return render(request, "_queue.html", **context)
+    return render(
+        request,
+        "inbox.html",
+        views=saved_views(session, viewer.agent_id),
+        channels=sorted({c for c in _channels()}),
+        statuses=STATUSES,
+        **context,
+    )
+
+
+def _channels() -> list[str]:
+    from heedful.channels.registry import adapter_classes
+
+    return list(adapter_classes())
+
+
+@router.post("/views")
+def save_view_route(
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+    name: Annotated[str, Form(max_length=100)],
+    workspace: Annotated[str, Form(max_length=64)] = "",
+    status: Annotated[str, Form(max_length=16)] = "",
+    channel: Annotated[str, Form(max_length=32)] = "",
+    owner: Annotated[str, Form(max_length=16)] = "",
+    q: Annotated[str, Form(max_length=500)] = "",
+    sort: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    params = InboxParams(workspace, status, channel, owner, q, sort or InboxSort.PRIORITY.value)
+    build_filter(session, viewer, params)  # refuses a workspace the viewer cannot see
+    if viewer.agent_id is None:
+        return RedirectResponse("/", status_code=303)
+    save_view(session, viewer.agent_id, name, params.as_dict(), clock=clock)
+    return RedirectResponse("/?" + query_string(params.as_dict()), status_code=303)
+
+
+@router.post("/views/{view_id}/delete")
+def delete_view_route(view_id: int, session: WriteSessionDep, viewer: ViewerDep) -> Response:
+    delete_view(session, access_saved_view_by_id(session, viewer, view_id))
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,96 @@
+"""Trustpilot and the generic webhook through the web app's endpoint and the processing job."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from heedful.channels.webhook.signing import sign
+from heedful.clock import FrozenClock
+from heedful.config import Settings
+from heedful.services.channel_accounts import configure_channel_account
+from heedful.services.workspaces import add_channel_account, create_workspace
+from heedful.store.crypto import SecretBox
+from heedful.store.db import Database
+from heedful.store.tables import Message
+from heedful.web.app import create_app
+from tests.channels.conftest import payload
+
+SECRET = "generic-webhook-secret-0123456789"
+
+
+@pytest.fixture
+def app_client(settings: Settings, db: Database, clock: FrozenClock) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, database=db, clock=clock)) as client:
+        yield client
+
+
+def connect(
+    db: Database, settings: Settings, clock: FrozenClock, channel: str, values: dict[str, object]
+) -> int:
+    with db.write() as session:
+        workspace = create_workspace(session, slug=f"acme-{channel}", name="Acme", clock=clock)
+        account = add_channel_account(
+            session, workspace, channel=channel, external_id="brand", clock=clock
+        )
+        box = SecretBox(settings.secret_key_value())
+        configure_channel_account(session, account, values, box=box, clock=clock)
+        return account.id
+
+
+def stored(db: Database) -> list[Message]:
+    with db.session() as session:
+        return list(session.scalars(select(Message).order_by(Message.id)))
+
+
+def test_trustpilot_review_webhook_with_the_shared_token(
+    db: Database, settings: Settings, clock: FrozenClock, app_client: TestClient
+) -> None:
+    account_id = connect(db, settings, clock, "trustpilot", {"webhook_token": "tp-token-123"})
+    body = payload("reviews", "lindar_tp__trustpilot-review-events.json").read_bytes()
+    basic = "Basic " + base64.b64encode(b"trustpilot:tp-token-123").decode()
+    url = f"/webhooks/trustpilot/{account_id}"
+
+    assert app_client.post(url, content=body).status_code == 401
+    assert app_client.post(url, content=body, headers={"Authorization": basic}).status_code == 200
+    app_client.app.state.jobs.run_pending()  # type: ignore[attr-defined]
+
+    (review,) = stored(db)
+    assert (review.kind, review.external_id) == ("review", "62c8968be77911f2449e9f74")
+
+
+def test_generic_webhook_signed_and_fresh(
+    db: Database, settings: Settings, clock: FrozenClock, app_client: TestClient
+) -> None:
+    account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
+    body = json.dumps(
+        {
+            "id": "order-77-msg-1",
+            "text": "Where is order 77?",
+            "created_at": clock.now().isoformat(),
+            "author": {"id": "cust-1", "name": "Kim"},
+            "kind": "dm",
+            "visibility": "private",
+        }
+    ).encode()
+    url = f"/webhooks/webhook/{account_id}"
+    stale = sign(SECRET, body, clock.now().replace(year=2025))
+
+    assert app_client.post(url, content=body, headers=stale).status_code == 401
+    assert (
+        app_client.post(url, content=body, headers=sign(SECRET, body, clock.now())).status_code
+        == 200
+    )
+    app_client.app.state.jobs.run_pending()  # type: ignore[attr-defined]
+
+    (message,) = stored(db)
+    assert (message.external_id, message.text, message.visibility) == (
+        "order-77-msg-1",
+        "Where is order 77?",
+        "private",
+    )
