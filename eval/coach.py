@@ -1,16 +1,29 @@
-"""Reply-coach quality: precision and recall per rule, and false alarms on real brand replies.
+"""Reply-coach quality: precision and recall per rule on labelled drafts, and how often each
+rule fires on real brand replies.
 
-Two sets:
+Labelled drafts (``eval/data/``), each with the rules that apply to it (``labels``); they are
+scored separately, never pooled:
 
-* ``eval/data/coach_drafts.jsonl`` — drafts written for this evaluation (telecom outage,
-  airline delay, a hacked website's host, a blocked bank card, a lost parcel, a public health
-  service), each with the rules that apply to it (``labels``), good and bad.
-* real brand replies from ``../shared/data/twcs_samples`` and ``twcs_ericsson_labelled``,
-  each checked with the customer tweet it answers. They are mostly good replies: every
-  finding on them counts as a false alarm, except where ``eval/data/coach_real_labels.jsonl``
-  records (by tweet id) that a person read the reply and the rule does apply.
+* ``coach_drafts.jsonl`` — the development set the rules were first written against
+  (telecom outage, airline delay, a hacked website's host, a blocked bank card, a lost
+  parcel, a public health service);
+* ``coach_holdout.jsonl`` — a second set written before any tuning against it, in other
+  sectors (energy, insurance, streaming, food delivery, retail, gaming, car rental, hotels,
+  banking, rail, a council, SaaS, a gym, a pharmacy, repairs, tickets, ride hailing, water,
+  post, a university), by other hands' styles (terse, formal, chatty, lowercase, non-native);
+* ``coach_blind.jsonl`` (if present) — written after tuning had finished; never tuned on.
 
-Run: ``.venv/bin/python eval/coach.py`` (``--shared DIR`` to point at another shared folder).
+Real brand replies from ``../shared/data/twcs_samples`` and ``twcs_ericsson_labelled`` are
+checked with the customer tweet they answer and the brand's earlier replies in the thread.
+They are mostly ordinary replies: the table shows each rule's raw fire rate, and its false
+alarms — fires a person did not confirm in ``coach_real_labels.jsonl`` (by tweet id).
+
+``--special`` adds the rules that need constructed input: ``canned`` (histories with exact
+and near duplicates, other recipients, the same contact, old sends), ``too_long`` (lengths
+counted by hand from each platform's rules), ``missing_signature`` and ``risky_promise``
+(drafts with an SLA and business hours).
+
+Run: ``.venv/bin/python eval/coach.py [--special] [--mood cues|triage] [--shared DIR]``.
 """
 
 from __future__ import annotations
@@ -20,38 +33,49 @@ import csv
 import html
 import json
 from collections import Counter
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from heedful.coach import Coach, Draft
+from heedful.clock import FrozenClock
+from heedful.coach import Coach, CoachConfig, Draft, SentReplyIndex
+from heedful.coach.length import Counting, measure
+from heedful.coach.mood import CueMoodReader, MoodReader, TriageMoodReader
 from heedful.coach.registry import rule_classes
 
 HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
 TARGETS = ("blame", "dismissive", "pii_in_public", "generic_redirect")
+SETS = (
+    ("development set", "coach_drafts.jsonl"),
+    ("held-out set (written before tuning)", "coach_holdout.jsonl"),
+    ("blind set (written after tuning)", "coach_blind.jsonl"),
+)
+Labelled = list[tuple[Draft, set[str]]]
 
 
-def load_drafts() -> list[tuple[Draft, set[str]]]:
-    out = []
-    for line in (HERE / "data" / "coach_drafts.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        draft = Draft(
-            row["reply"],
-            row.get("customer", ""),
-            row.get("channel", "x"),
-            row.get("public", True),
-            row.get("signature_required", False),
-        )
-        out.append((draft, set(row["labels"])))
-    return out
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def load_real(shared: Path) -> list[tuple[Draft, set[str]]]:
-    labels = {
-        row["tweet_id"]: set(row["labels"])
-        for row in map(
-            json.loads, (HERE / "data" / "coach_real_labels.jsonl").read_text().splitlines()
-        )
-    }
+def draft_of(row: dict[str, Any], **extra: Any) -> Draft:
+    return Draft(
+        row["reply"],
+        row.get("customer", ""),
+        row.get("channel", "x"),
+        row.get("public", True),
+        row.get("signature_required", False),
+        **extra,
+    )
+
+
+def load_drafts(name: str) -> Labelled:
+    return [(draft_of(row), set(row["labels"])) for row in read_jsonl(DATA / name)]
+
+
+def load_real(shared: Path) -> Labelled:
+    labels = {r["tweet_id"]: set(r["labels"]) for r in read_jsonl(DATA / "coach_real_labels.jsonl")}
     files = sorted((shared / "twcs_samples").glob("*.csv"))
     files.append(shared / "twcs_ericsson_labelled" / "labelled_tweets.csv")
     seen: set[str] = set()
@@ -65,10 +89,33 @@ def load_real(shared: Path) -> list[tuple[Draft, set[str]]]:
             seen.add(row["tweet_id"])
             parent = by_id.get(row.get("in_response_to_tweet_id") or "")
             customer = html.unescape(parent["text"]) if parent else ""
-            now = _when(row["created_at"])
-            draft = Draft(html.unescape(row["text"]), customer, "x", True, False, None, now)
+            draft = Draft(
+                html.unescape(row["text"]),
+                customer,
+                "x",
+                True,
+                False,
+                None,
+                _when(row["created_at"]),
+                earlier=_earlier_replies(by_id, parent, row["author_id"]),
+            )
             out.append((draft, labels.get(row["tweet_id"], set())))
     return out
+
+
+def _earlier_replies(
+    by_id: dict[str, dict[str, str]], start: dict[str, str] | None, brand: str
+) -> tuple[str, ...]:
+    """The brand's own earlier tweets up the reply chain, oldest first."""
+    found = []
+    node = start
+    for _ in range(20):
+        if node is None:
+            break
+        if node.get("inbound") == "False" and node.get("author_id") == brand:
+            found.append(html.unescape(node["text"]))
+        node = by_id.get(node.get("in_response_to_tweet_id") or "")
+    return tuple(reversed(found))
 
 
 def _when(value: str) -> datetime | None:
@@ -80,47 +127,37 @@ def _when(value: str) -> datetime | None:
     return None
 
 
-def score(coach: Coach, items: list[tuple[Draft, set[str]]]) -> dict[str, Counter[str]]:
+def score(coach: Coach, items: Labelled, history: Any = None) -> dict[str, Counter[str]]:
     counts: dict[str, Counter[str]] = {rule: Counter() for rule in rule_classes()}
     for draft, labels in items:
-        fired = {f.rule for f in coach.check(draft)}
+        fired = {f.rule for f in coach.check(draft, history)}
         for rule, c in counts.items():
-            c[
-                "tp"
-                if rule in fired and rule in labels
-                else "fp"
-                if rule in fired
-                else "fn"
-                if rule in labels
-                else "tn"
-            ] += 1
+            hit, wanted = rule in fired, rule in labels
+            c["tp" if hit and wanted else "fp" if hit else "fn" if wanted else "tn"] += 1
     return counts
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "data")
-    args = parser.parse_args()
-    coach = Coach()
-    drafts = load_drafts()
-    real = load_real(args.shared) if args.shared.exists() else []
-    both = score(coach, drafts + real)
-    on_real = score(coach, real)
-    print(f"written drafts: {len(drafts)}; real brand replies: {len(real)}\n")
-    head = f"{'rule':18} {'P':>5} {'R':>5} {'tp':>4} {'fp':>4} {'fn':>4}"
-    print(f"{head}  {'false alarms on real':>22} {'raw fire rate on real':>22}")
-    for rule, c in both.items():
-        r = on_real[rule]
-        fired = r["tp"] + r["fp"]
+def print_labelled(title: str, counts: dict[str, Counter[str]], n: int) -> None:
+    print(f"\n## {title}: {n} drafts\n")
+    print(f"{'rule':18} {'P':>5} {'R':>5} {'tp':>4} {'fp':>4} {'fn':>4}")
+    for rule, c in counts.items():
+        if not (c["tp"] or c["fp"] or c["fn"]):
+            continue
         precision = _ratio(c["tp"], c["tp"] + c["fp"])
         recall = _ratio(c["tp"], c["tp"] + c["fn"])
-        alarms = f"{r['fp']:>5}/{len(real)} = {_pct(r['fp'], len(real)):>6}"
+        mark = "  *" if rule in TARGETS else ""
+        print(f"{rule:18} {precision:>5} {recall:>5} {c['tp']:>4} {c['fp']:>4} {c['fn']:>4}{mark}")
+
+
+def print_real(counts: dict[str, Counter[str]], n: int) -> None:
+    print(f"\n## real brand replies: {n}\n")
+    print(f"{'rule':18} {'fires':>14} {'confirmed':>9} {'false alarms':>20}")
+    for rule, c in counts.items():
+        fired = c["tp"] + c["fp"]
         print(
-            f"{rule:18} {precision:>5} {recall:>5} {c['tp']:>4} {c['fp']:>4} {c['fn']:>4}  {alarms}"
-            f" {fired:>5}/{len(real)} = {_pct(fired, len(real)):>6}"
-            + ("  *" if rule in TARGETS else "")
+            f"{rule:18} {fired:>5} = {_pct(fired, n):>6} {c['tp']:>9} "
+            f"{c['fp']:>9} = {_pct(c['fp'], n):>6}"
         )
-    print("\n* targets: precision >= 0.90, recall >= 0.85; every rule: false alarms <= 5 %")
 
 
 def _ratio(a: int, b: int) -> str:
@@ -129,6 +166,115 @@ def _ratio(a: int, b: int) -> str:
 
 def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f}%" if b else "-"
+
+
+# --- rules that need constructed input -------------------------------------------------------
+
+SPECIAL_NOW = datetime(2026, 11, 20, 16, 5, tzinfo=UTC)  # a Friday afternoon
+
+
+def eval_canned(coach: Coach) -> None:
+    """Each case: a draft to one contact and the workspace's recent sends."""
+    rows = read_jsonl(DATA / "coach_canned.jsonl")
+    counts: Counter[str] = Counter()
+    severity_ok = 0
+    same_contact = 0
+    for row in rows:
+        index = SentReplyIndex()
+        for sent in row["history"]:
+            when = datetime.fromisoformat(sent["sent_at"]) if "sent_at" in sent else SPECIAL_NOW
+            index.add(sent["text"], sent.get("to"), when)
+        draft = Draft(row["reply"], to=row.get("to"), now=SPECIAL_NOW)
+        found = [f for f in coach.check(draft, index) if f.rule == "canned"]
+        wanted = "canned" in row["labels"]
+        counts["tp" if found and wanted else "fp" if found else "fn" if wanted else "tn"] += 1
+        if row.get("same_contact"):
+            same_contact += 1
+            severity_ok += bool(found) and found[0].severity.value == "block"
+    print(f"\n## canned: {len(rows)} constructed cases (Jaccard on word bigrams >= 0.6, 30 days)\n")
+    _print_pr("canned", counts)
+    print(f"same contact (incl. a second account linked to them) graded block: "
+          f"{severity_ok}/{same_contact}")
+
+
+def eval_length(coach: Coach) -> None:
+    """Lengths counted by hand from each platform's published rules (see the data file)."""
+    rows = read_jsonl(DATA / "coach_length.jsonl")
+    counts: Counter[str] = Counter()
+    exact = 0
+    counting = {"x": Counting.X, "mastodon": Counting.MASTODON, "bluesky": Counting.GRAPHEMES}
+    for row in rows:
+        found = any(
+            f.rule == "too_long" for f in coach.check(Draft(row["reply"], channel=row["channel"]))
+        )
+        wanted = "too_long" in row["labels"]
+        counts["tp" if found and wanted else "fp" if found else "fn" if wanted else "tn"] += 1
+        mode = counting.get(row["channel"], Counting.CHARACTERS)
+        exact += measure(row["reply"], mode) == row["length"]
+    print(f"\n## too_long: {len(rows)} drafts with hand-counted lengths\n")
+    _print_pr("too_long", counts)
+    print(f"length exactly as counted by hand: {exact}/{len(rows)}")
+
+
+def eval_rows(coach: Coach, name: str, rule: str, title: str) -> None:
+    rows = read_jsonl(DATA / name)
+    counts: Counter[str] = Counter()
+    for row in rows:
+        now = datetime.fromisoformat(row["now"]) if "now" in row else SPECIAL_NOW
+        fired = {f.rule for f in coach.check(draft_of(row, now=now))}
+        hit, wanted = rule in fired, rule in row["labels"]
+        counts["tp" if hit and wanted else "fp" if hit else "fn" if wanted else "tn"] += 1
+    print(f"\n## {rule}: {len(rows)} {title}\n")
+    _print_pr(rule, counts)
+
+
+def _print_pr(rule: str, c: Counter[str]) -> None:
+    precision = _ratio(c["tp"], c["tp"] + c["fp"])
+    recall = _ratio(c["tp"], c["tp"] + c["fn"])
+    print(f"{rule:18} P {precision}  R {recall}  (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})")
+
+
+RISKY_CONFIG = CoachConfig(
+    rules={
+        "risky_promise": {
+            "min_lead_hours": {"refund": 72, "replace": 48, "deliver": 24, "fix": 4},
+            "business_hours": {
+                "timezone": "Europe/London",
+                "weekly": {d: ["09:00-17:30"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            },
+        }
+    }
+)
+
+
+def special(mood: MoodReader) -> None:
+    coach = Coach(mood_reader=mood, clock=FrozenClock(SPECIAL_NOW))
+    eval_canned(coach)
+    eval_length(coach)
+    eval_rows(coach, "coach_signature.jsonl", "missing_signature", "drafts, signatures required")
+    risky = Coach(RISKY_CONFIG, mood_reader=mood, clock=FrozenClock(SPECIAL_NOW))
+    eval_rows(risky, "coach_risky.jsonl", "risky_promise", "drafts (SLA + Mon-Fri 9-17:30 London)")
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "data")
+    parser.add_argument("--mood", choices=("cues", "triage"), default="cues")
+    parser.add_argument("--special", action="store_true", help="also canned, length, …")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    mood: MoodReader = TriageMoodReader() if args.mood == "triage" else CueMoodReader()
+    coach = Coach(mood_reader=mood)
+    print(f"mood reader: {args.mood}")
+    for title, name in SETS:
+        if (DATA / name).exists():
+            items = load_drafts(name)
+            print_labelled(title, score(coach, items), len(items))
+    if args.shared.exists():
+        real = load_real(args.shared)
+        print_real(score(coach, real), len(real))
+    if args.special:
+        special(mood)
+    print("\n* targets: precision >= 0.90, recall >= 0.85; every rule: false alarms <= 5 %")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from heedful.clock import FrozenClock
 from heedful.config import Settings, load_settings
@@ -129,19 +130,53 @@ def _migrated_template(
         yield url
 
 
+def _truncate_all(url: str) -> None:
+    """Empty every table that has rows (keeping the schema and its migration stamp) and reset
+    its id sequence: far cheaper than a new database per test. Triggers (the event log's
+    append-only guard) and foreign-key checks are off for this cleanup only."""
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ).scalars().all()
+        probe = " UNION ALL ".join(
+            f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables
+        )
+        used = conn.execute(text(probe)).scalars().all() if tables else []
+        with_id = set(
+            conn.execute(
+                text(
+                    "SELECT table_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND column_name = 'id'"
+                )
+            ).scalars()
+        )
+        if used:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in used:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+                if table not in with_id:
+                    continue
+                conn.execute(
+                    text(
+                        "SELECT setval(s, 1, false) FROM pg_get_serial_sequence(:t, 'id') AS s "
+                        "WHERE s IS NOT NULL"
+                    ),
+                    {"t": f'"{table}"'},
+                )
+    engine.dispose()
+
+
 @pytest.fixture
 def database_url(backend: str, _migrated_template: str, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database for one test."""
+    """A migrated, empty database for one test (PostgreSQL: the session's database, emptied
+    after each test; SQLite: a fresh copy of a migrated file)."""
     if backend == "postgresql":
-        name = f"heedful_test_{secrets.token_hex(6)}"
-        template = make_url(_migrated_template).database
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        admin.dispose()
-        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        yield url
-        drop_pg_database(url)
+        yield _migrated_template
+        _truncate_all(_migrated_template)
     else:
         import shutil
 

@@ -249,3 +249,25 @@ def test_event_log_is_append_only(db: Database, ws: int, clock: FrozenClock) -> 
         with pytest.raises(DBAPIError, match="append-only"), db.write() as session:
             session.execute(stmt)
     assert count(db, Event) > 0
+
+
+def test_an_edit_updates_the_text_and_keeps_the_old_wording(
+    db: Database, ws: int, clock: FrozenClock
+) -> None:
+    from dataclasses import replace
+
+    from heedful.store import search
+
+    original = event("e1", text="my router is brokn")
+    ingest(db, ws, clock, [original])
+    with db.write() as session:
+        search.index_pending(session)
+    result = ingest(db, ws, clock, [replace(original, text="my router is broken", extra={"edited": True})])
+    assert result.edited == 1 and result.stored == 0
+    with db.session() as session:
+        assert session.scalar(select(Message.text)) == "my router is broken"
+        logged = session.scalars(select(Event).where(Event.kind == "message.edited")).one()
+        assert logged.data["previous_text"] == "my router is brokn"
+        assert search.search_conversation_ids(session, [ws], "broken")
+        assert not search.search_conversation_ids(session, [ws], "brokn")
+    assert ingest(db, ws, clock, [replace(original, text="my router is broken", extra={"edited": True})]).edited == 0

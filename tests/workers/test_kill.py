@@ -27,7 +27,7 @@ from heedful.workers.scaleout import (
 )
 from tests.conftest import require_postgres
 
-EVENTS, REPLIES, CHUNK = 3000, 300, 500
+EVENTS, REPLIES, CHUNK = 2000, 200, 500
 
 
 @pytest.mark.slow

@@ -24,7 +24,13 @@ from rich.table import Table
 from heedful.cli.common import clean_errors, err_console, fail, open_database, out_console, settings
 from heedful.clock import SystemClock
 from heedful.errors import InputRejected
-from heedful.services.importers.runner import DEFAULT_BATCH_SIZE, ImportReport, Row, run_import
+from heedful.services.importers.runner import (
+    DEFAULT_BATCH_SIZE,
+    FileReader,
+    ImportReport,
+    Row,
+    run_import,
+)
 from heedful.services.workspaces import get_or_create_workspace
 
 import_app = typer.Typer(
@@ -90,7 +96,7 @@ def import_jsonl(
 
 def _run(
     file: Path,
-    opener: Callable[[Path], object],
+    opener: Callable[[Path], FileReader],
     kind: str,
     workspace: str,
     batch_size: int,
@@ -107,7 +113,7 @@ def _run(
         reader = opener(file)
     except InputRejected as exc:
         raise fail(exc.reason) from None
-    with open_database(cfg) as db:
+    with reader, open_database(cfg) as db:
         with db.write() as session:
             ws = get_or_create_workspace(session, slug=workspace, clock=clock).id
         progress = Progress(
@@ -125,12 +131,12 @@ def _run(
             task = progress.add_task("import", total=size, rows=0)
 
             def on_batch(report: ImportReport) -> None:
-                progress.update(task, completed=reader.position, rows=report.rows_read)  # type: ignore[attr-defined]
+                progress.update(task, completed=reader.position, rows=report.rows_read)
 
             report = run_import(
                 db,
                 ws,
-                reader,  # type: ignore[arg-type]
+                reader,
                 clock=clock,
                 source=f"import:{kind}:{file.name}",
                 batch_size=batch_size,

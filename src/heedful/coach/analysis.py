@@ -14,6 +14,7 @@ from heedful.coach.text import (
     Sentence,
     body_range,
     inside,
+    looks_english,
     quoted_ranges,
     reported_before,
     split_sentences,
@@ -23,7 +24,7 @@ from heedful.domain.promises import ExtractedPromise
 if TYPE_CHECKING:
     from heedful.coach.canned import SentReplyIndex
 
-_PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
+PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 PromiseExtractor = Callable[[str, datetime], Sequence[ExtractedPromise]]
 
 
@@ -41,7 +42,7 @@ class DraftAnalysis:
     ) -> None:
         self.draft = draft
         self.text = draft.text
-        self.plain = draft.text.translate(_PLAIN)  # same offsets, straight quotes
+        self.plain = draft.text.translate(PLAIN)  # same offsets, straight quotes
         self.now = draft.now or now
         self.history = history
         self._mood_reader = mood_reader
@@ -64,6 +65,11 @@ class DraftAnalysis:
     def body_text(self) -> str:
         start, end = self.body
         return self.text[start:end]
+
+    @cached_property
+    def english(self) -> bool:
+        """Whether the draft reads as English: the word-list rules only know English."""
+        return looks_english(self.body_text)
 
     @cached_property
     def mood(self) -> Mood:

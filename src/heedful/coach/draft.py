@@ -14,7 +14,9 @@ class Draft:
 
     ``customer`` is the customer's message (or messages, joined) the draft answers; ``to`` is
     a key for the contact it goes to (used to tell "sent to this person before" from "sent to
-    others"); ``now`` is when it would be sent (default: the coach's clock).
+    others"); ``now`` is when it would be sent (default: the coach's clock); ``earlier`` are
+    the brand's earlier replies in the same conversation, oldest first (an apology made there
+    need not be repeated in every follow-up).
     """
 
     text: str
@@ -24,3 +26,4 @@ class Draft:
     signature_required: bool = False
     to: str | None = None
     now: datetime | None = None
+    earlier: tuple[str, ...] = ()

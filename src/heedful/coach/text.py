@@ -105,3 +105,28 @@ def body_range(text: str) -> tuple[int, int]:
 
 def words(text: str) -> Iterator[re.Match[str]]:
     return re.finditer(r"[^\W_]+(?:['’][^\W_]+)*", text)
+
+
+_ENGLISH_WORDS = frozenset(
+    "the to you we i a is it and for of your our this that can please be me us on in with will"
+    " have are sorry thanks thank hi hey hello let know here there not no what how when".split()
+)
+_OTHER_WORDS = frozenset(
+    "el la los las que de por para con una es esto está qué lo le les nous vous est pas une des"
+    " du au der die das und ist nicht ich sie wir ein eine een het ik niet je il che per non è"
+    " não você eu uma obrigado gracias merci danke hola bonjour".split()
+)
+
+
+def looks_english(text: str) -> bool:
+    """A cheap language guess for tweet-sized replies: mostly Latin letters, and more common
+    English words than common Spanish, French, German, Dutch, Italian or Portuguese ones."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    if sum(1 for ch in letters if ch.isascii()) < 0.7 * len(letters):
+        return False
+    tokens = [m.group(0).lower() for m in words(text)]
+    english = sum(1 for t in tokens if t in _ENGLISH_WORDS)
+    other = sum(1 for t in tokens if t in _OTHER_WORDS)
+    return other == 0 or english > other

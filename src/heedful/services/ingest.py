@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from heedful.clock import Clock
 from heedful.domain import ConversationStatus, Direction, InboundEvent
+from heedful.store import search
 from heedful.store.base import metadata, table_of
 from heedful.store.bulk import allocate_ids, in_values, insert_rows, insert_rows_racing
 from heedful.store.dialect import insert_ignoring_conflicts, lock_keys
@@ -83,6 +84,9 @@ class IngestOptions:
     source: str = "api"  # recorded with the batch event and on quarantined input
     actor: str = "system"
     max_text_chars: int = MAX_TEXT_CHARS
+    # The caller has already run validate_event on every event (the importers do, to
+    # quarantine the raw row rather than the event): don't check twice.
+    prevalidated: bool = False
 
 
 @dataclass
@@ -93,6 +97,7 @@ class IngestResult:
     quarantined: int = 0
     conversations_created: int = 0
     conversations_merged: int = 0
+    edited: int = 0  # stored messages whose text the platform reported changed
     message_ids: list[int] = field(default_factory=list)
     conversation_ids: set[int] = field(default_factory=set)  # conversations with new messages
     reasons: dict[str, int] = field(default_factory=dict)  # quarantine reasons and counts
@@ -105,6 +110,7 @@ class IngestResult:
             "quarantined",
             "conversations_created",
             "conversations_merged",
+            "edited",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.message_ids.extend(other.message_ids)
@@ -129,7 +135,7 @@ def validate_event(event: InboundEvent, max_text_chars: int = MAX_TEXT_CHARS) ->
         value = getattr(event, name)
         if value is not None and len(value) > MAX_ID_CHARS:
             return f"{name} longer than {MAX_ID_CHARS} characters"
-    if event.created_at.tzinfo is None or event.created_at.utcoffset() is None:
+    if event.created_at.tzinfo is None:
         return "created_at has no time zone"
     if len(event.text) > max_text_chars:
         return f"text of {len(event.text):,} characters is over the {max_text_chars:,} limit"
@@ -138,6 +144,12 @@ def validate_event(event: InboundEvent, max_text_chars: int = MAX_TEXT_CHARS) ->
     if event.author.followers is not None and not 0 <= event.author.followers < 2**62:
         return "impossible follower count"
     return None
+
+
+def is_edit(event: InboundEvent) -> bool:
+    """Adapters mark a changed version of an already-seen message with ``extra["edited"]``
+    (or ``extra["edited_at"]``)."""
+    return bool(event.extra.get("edited") or event.extra.get("edited_at"))
 
 
 def quarantine(
@@ -216,7 +228,7 @@ class _Batch:
         fresh = self._drop_repeats_in_batch(fresh)
         if not fresh:
             return self.result
-        lock_keys(self.session, self._lock_keys(fresh))
+        lock_keys(self.session, self.ws, self._lock_keys(fresh))
         fresh = self._drop_stored(fresh)
         if not fresh:
             return self.result
@@ -230,6 +242,8 @@ class _Batch:
         return self.result
 
     def _drop_invalid(self, events: Sequence[InboundEvent]) -> list[InboundEvent]:
+        if self.options.prevalidated:
+            return list(events)
         valid = []
         for event in events:
             reason = validate_event(event, self.options.max_text_chars)
@@ -264,16 +278,49 @@ class _Batch:
 
     def _lock_keys(self, events: list[InboundEvent]) -> Iterable[str]:
         for e in events:
-            yield f"{self.ws}:m:{e.channel}:{e.external_id}"
-            yield f"{self.ws}:a:{e.channel}:{e.author.external_id}"
+            yield f"m:{e.channel}:{e.external_id}"
+            yield f"a:{e.channel}:{e.author.external_id}"
             if e.in_reply_to:
-                yield f"{self.ws}:m:{e.channel}:{e.in_reply_to}"
+                yield f"m:{e.channel}:{e.in_reply_to}"
+            if e.thread_ref:
+                yield f"t:{e.channel}:{e.thread_ref}"
 
     def _drop_stored(self, events: list[InboundEvent]) -> list[InboundEvent]:
         stored = self._existing_message_ids({(e.channel, e.external_id) for e in events})
         fresh = [e for e in events if (e.channel, e.external_id) not in stored]
         self.result.duplicates += len(events) - len(fresh)
+        edits = [e for e in events if (e.channel, e.external_id) in stored and is_edit(e)]
+        if edits:
+            self._apply_edits(edits)
         return fresh
+
+    def _apply_edits(self, edits: list[InboundEvent]) -> None:
+        """An edited post or comment arrives with the id it had: update the stored text and
+        keep the previous wording in the event log (agents may have answered that one)."""
+        for e in edits:
+            row = self.session.execute(
+                select(MESSAGE.c.id, MESSAGE.c.text, MESSAGE.c.conversation_id).where(
+                    MESSAGE.c.workspace_id == self.ws,
+                    MESSAGE.c.channel == e.channel,
+                    MESSAGE.c.external_id == e.external_id,
+                )
+            ).one()
+            if row.text == e.text:
+                continue
+            self.session.execute(update(MESSAGE).where(MESSAGE.c.id == row.id).values(text=e.text))
+            search.reindex_message(self.session, row.id, row.text, e.text)
+            self.session.add(
+                Event(
+                    workspace_id=self.ws,
+                    actor=self.options.actor,
+                    kind="message.edited",
+                    subject_type="message",
+                    subject_id=row.id,
+                    data={"conversation_id": row.conversation_id, "previous_text": row.text},
+                    created_at=self.now,
+                )
+            )
+            self.result.edited += 1
 
     def _existing_message_ids(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()
@@ -731,7 +778,7 @@ class _Batch:
 
     def _log_batch(self) -> None:
         r = self.result
-        if not (r.stored or r.quarantined or r.conversations_merged):
+        if not (r.stored or r.quarantined or r.conversations_merged or r.edited):
             return  # a re-run that found nothing new changes nothing, not even the log
         self.session.add(
             Event(

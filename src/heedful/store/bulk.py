@@ -47,11 +47,9 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
 def _sqlite_datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
-    v = value.astimezone(UTC)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
-    )
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_rows(

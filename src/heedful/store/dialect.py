@@ -42,19 +42,28 @@ def upsert(
     return result
 
 
-def lock_keys(session: Session, keys: Iterable[str]) -> None:
+LOCK_BUCKETS = 256
+
+
+def lock_keys(session: Session, scope: int, keys: Iterable[str]) -> None:
     """Serialise concurrent writers on the same logical keys until the transaction ends.
 
-    PostgreSQL: transaction-scoped advisory locks, taken in sorted order (no deadlocks).
+    PostgreSQL: transaction-scoped advisory locks on (scope, bucket), the keys hashed into
+    LOCK_BUCKETS buckets (a batch of thousands of keys takes at most 256 locks, well within
+    the server's lock table), taken in sorted order so two writers never deadlock. Related
+    keys (a reply and its parent's id, an author) always meet in the same bucket.
     SQLite: nothing to do, a writer already holds the database's single write lock.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    ids = sorted({zlib.crc32(key.encode("utf-8")) - 2**31 for key in keys})
-    if ids:
+    buckets = sorted({zlib.crc32(key.encode("utf-8")) % LOCK_BUCKETS for key in keys})
+    if buckets:
         session.execute(
-            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
-            {"keys": ids},
+            text(
+                "SELECT pg_advisory_xact_lock(:scope, b) "
+                "FROM unnest(CAST(:buckets AS integer[])) AS b ORDER BY b"
+            ),
+            {"scope": scope, "buckets": buckets},
         )
 
 

@@ -51,6 +51,25 @@ def index_pending(session: Session) -> int:
     return int(top - last)
 
 
+def reindex_message(session: Session, message_id: int, old_text: str, new_text: str) -> None:
+    """Keep the index right when a stored message's text changes (an edit on the platform)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return  # the GIN index follows the row
+    last = session.execute(
+        text("SELECT last_id FROM search_watermark WHERE name = 'message'")
+    ).scalar_one()
+    if message_id > last:
+        return  # not indexed yet: index_pending will take the new text
+    session.execute(
+        text("INSERT INTO message_fts (message_fts, rowid, text) VALUES ('delete', :id, :old)"),
+        {"id": message_id, "old": old_text},
+    )
+    session.execute(
+        text("INSERT INTO message_fts (rowid, text) VALUES (:id, :new)"),
+        {"id": message_id, "new": new_text},
+    )
+
+
 def rebuild(session: Session) -> None:
     """Rebuild the whole index (after deletions, or if it was ever damaged)."""
     if session.get_bind().dialect.name != "sqlite":

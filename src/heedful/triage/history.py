@@ -60,20 +60,39 @@ def _targets(session: Session, message_ids: Sequence[int]) -> list[_Target]:
     return [_Target(*row) for row in rows]
 
 
-def _contact_messages(session: Session, target: _Target) -> list[tuple[int, str, datetime]]:
-    """(conversation id, channel, time) of the contact's inbound messages in the last 7 days."""
-    if target.contact_id is None:
-        return [(target.conversation_id, target.channel, target.created_at)]
-    identities = select(ContactIdentity.id).where(ContactIdentity.contact_id == target.contact_id)
+@dataclass(frozen=True, slots=True)
+class _Around:
+    """What the store holds around a batch of targets, fetched in a few set-based queries."""
+
+    by_contact: dict[int, list[tuple[int, str, datetime]]]  # contact -> (conversation, channel, t)
+    replies: dict[int, list[datetime]]  # conversation -> brand message times
+    writers: dict[int, dict[int, datetime]]  # conversation -> contact -> first inbound time
+
+
+def _around(session: Session, targets: list[_Target]) -> _Around:
+    start = min(t.created_at for t in targets) - WEEK
+    until = max(t.created_at for t in targets)
+    contacts = {t.contact_id for t in targets if t.contact_id is not None}
+    by_contact: dict[int, list[tuple[int, str, datetime]]] = {}
     rows = session.execute(
-        select(Message.conversation_id, Message.channel, Message.created_at).where(
-            Message.author_identity_id.in_(identities),
+        select(
+            ContactIdentity.contact_id, Message.conversation_id, Message.channel, Message.created_at
+        )
+        .join(ContactIdentity, ContactIdentity.id == Message.author_identity_id)
+        .where(
+            ContactIdentity.contact_id.in_(contacts),
             Message.direction == "in",
-            Message.created_at > target.created_at - WEEK,
-            Message.created_at <= target.created_at,
+            Message.created_at > start,
+            Message.created_at <= until,
         )
     ).all()
-    return [(c, ch, t) for c, ch, t in rows]
+    for contact_id, conversation_id, channel, created_at in rows:
+        by_contact.setdefault(contact_id, []).append((conversation_id, channel, created_at))
+    conversations = {c for items in by_contact.values() for c, _, _ in items}
+    conversations |= {t.conversation_id for t in targets}
+    return _Around(
+        by_contact, _replies(session, conversations, until), _writers(session, conversations)
+    )
 
 
 def _replies(
@@ -92,30 +111,31 @@ def _replies(
     return out
 
 
-def _others_in_thread(session: Session, target: _Target) -> int:
-    query = (
-        select(func.count(func.distinct(ContactIdentity.contact_id)))
-        .join(Message, Message.author_identity_id == ContactIdentity.id)
-        .where(
-            Message.conversation_id == target.conversation_id,
-            Message.direction == "in",
-            Message.created_at <= target.created_at,
-        )
-    )
-    if target.contact_id is not None:
-        query = query.where(ContactIdentity.contact_id != target.contact_id)
-    return int(session.execute(query).scalar_one())
+def _writers(session: Session, conversation_ids: set[int]) -> dict[int, dict[int, datetime]]:
+    rows = session.execute(
+        select(Message.conversation_id, ContactIdentity.contact_id, func.min(Message.created_at))
+        .join(ContactIdentity, ContactIdentity.id == Message.author_identity_id)
+        .where(Message.conversation_id.in_(conversation_ids), Message.direction == "in")
+        .group_by(Message.conversation_id, ContactIdentity.contact_id)
+    ).all()
+    out: dict[int, dict[int, datetime]] = {}
+    for conversation_id, contact_id, first in rows:
+        out.setdefault(conversation_id, {})[contact_id] = first
+    return out
 
 
-def _context(session: Session, target: _Target) -> ContextSignals:
+def _context(target: _Target, around: _Around) -> ContextSignals:
     t = target.created_at
-    mine = _contact_messages(session, target)
-    replies = _replies(session, {c for c, _, _ in mine} | {target.conversation_id}, t)
+    own = around.by_contact.get(target.contact_id, []) if target.contact_id is not None else []
+    mine = [(c, ch, at) for c, ch, at in own if t - WEEK < at <= t]
+    replies = around.replies
 
     def answered(conversation_id: int, at: datetime) -> bool:
-        return any(at < r for r in replies.get(conversation_id, []))
+        return any(at < r <= t for r in replies.get(conversation_id, []))
 
     day = [(c, at) for c, _, at in mine if at > t - DAY]
+    writers = around.writers.get(target.conversation_id, {})
+    others = sum(1 for who, first in writers.items() if who != target.contact_id and first <= t)
     return ContextSignals(
         messages_24h=max(1, len(day)),
         unanswered_24h=max(1, sum(not answered(c, at) for c, at in day)),
@@ -123,7 +143,7 @@ def _context(session: Session, target: _Target) -> ContextSignals:
         unanswered_7d=max(1, sum(not answered(c, at) for c, _, at in mine)),
         span_hours=(t - min(at for _, at in day)).total_seconds() / 3600 if day else None,
         other_channels=tuple(sorted({ch for _, ch, _ in mine} - {target.channel})),
-        others_in_thread=_others_in_thread(session, target),
+        others_in_thread=others,
         author_followers=target.followers,
         brand_followers=target.brand_followers,
         brand_replied=any(r < t for r in replies.get(target.conversation_id, [])),
@@ -131,7 +151,9 @@ def _context(session: Session, target: _Target) -> ContextSignals:
 
 
 def context_signals(session: Session, message_ids: Sequence[int]) -> dict[int, ContextSignals]:
-    """Each message's context, as of the message's own time."""
-    return {
-        target.message_id: _context(session, target) for target in _targets(session, message_ids)
-    }
+    """Each message's context, as of the message's own time (a few queries per batch)."""
+    targets = _targets(session, message_ids)
+    if not targets:
+        return {}
+    around = _around(session, targets)
+    return {target.message_id: _context(target, around) for target in targets}

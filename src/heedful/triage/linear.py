@@ -10,9 +10,10 @@ network's (a cheap-feature ensemble; ``eval/triage.py`` measures both). Weights 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import zlib
-from dataclasses import dataclass
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -43,26 +44,11 @@ def features(text: str) -> dict[int, float]:
     for word in words:
         padded = f"<{word}>"
         grams += [f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
-    counts: dict[int, float] = {}
-    for gram in grams:
-        index = zlib.crc32(gram.encode()) & (N_FEATURES - 1)
-        counts[index] = counts.get(index, 0.0) + 1.0
-    values = {i: 1.0 + float(np.log(c)) for i, c in counts.items()}
-    norm = float(np.sqrt(sum(v * v for v in values.values()))) or 1.0
+    mask = N_FEATURES - 1
+    counts = Counter(zlib.crc32(gram.encode()) & mask for gram in grams)
+    values = {i: 1.0 + math.log(c) for i, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
     return {i: v / norm for i, v in values.items()}
-
-
-@dataclass(frozen=True)
-class LinearHead:
-    weights: FloatArray  # (N_FEATURES, classes)
-    bias: FloatArray  # (classes,)
-
-    def probabilities(self, feats: dict[int, float]) -> FloatArray:
-        if not feats:
-            return softmax(self.bias)
-        index = np.fromiter(feats.keys(), dtype=np.int64)
-        value = np.fromiter(feats.values(), dtype=np.float32)
-        return softmax(value @ self.weights[index] + self.bias)
 
 
 class LinearModel:
@@ -73,18 +59,28 @@ class LinearModel:
             raise ModelUnavailable(f"fast-pass weights missing: {path} (run `make models`)")
         with np.load(path) as data:
             names = sorted({key.rsplit(".", 1)[0] for key in data.files})
-            self.heads = {name: self._head(data, name) for name in names}
-
-    @staticmethod
-    def _head(data: np.lib.npyio.NpzFile, name: str) -> LinearHead:
-        rows: npt.NDArray[np.int64] = data[f"{name}.rows"]
-        dense = np.zeros((N_FEATURES, data[f"{name}.bias"].shape[0]), dtype=np.float32)
-        dense[rows] = data[f"{name}.coef"].astype(np.float32)
-        return LinearHead(weights=dense, bias=data[f"{name}.bias"].astype(np.float32))
+            sizes = [int(data[f"{name}.bias"].shape[0]) for name in names]
+            self._stacked = np.zeros((N_FEATURES, sum(sizes)), dtype=np.float32)
+            self._bias = np.zeros(sum(sizes), dtype=np.float32)
+            self._slices: dict[str, slice] = {}
+            start = 0
+            for name, size in zip(names, sizes, strict=True):
+                part = slice(start, start + size)
+                rows: npt.NDArray[np.int64] = data[f"{name}.rows"]
+                self._stacked[rows, part] = data[f"{name}.coef"].astype(np.float32)
+                self._bias[part] = data[f"{name}.bias"]
+                self._slices[name] = part
+                start += size
 
     def predict(self, text: str) -> dict[str, FloatArray]:
+        """Every head's probabilities for one text (one gather over the stacked weights)."""
         feats = features(text)
-        return {name: head.probabilities(feats) for name, head in self.heads.items()}
+        logits = self._bias.copy()
+        if feats:
+            index = np.fromiter(feats.keys(), dtype=np.int64, count=len(feats))
+            value = np.fromiter(feats.values(), dtype=np.float32, count=len(feats))
+            logits += value @ self._stacked[index]
+        return {name: softmax(logits[part]) for name, part in self._slices.items()}
 
 
 @cache

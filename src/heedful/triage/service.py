@@ -20,10 +20,11 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from heedful.clock import Clock
+from heedful.store.base import table_of
 from heedful.store.db import Database
 from heedful.store.tables import (
     Conversation,
@@ -38,6 +39,9 @@ from heedful.triage.result import TriageResult, triage_texts
 from heedful.triage.workspace import TriageSettings
 
 SETTINGS_AREA = "triage"
+CONVERSATION = table_of(Conversation)
+CONVERSATION_TRIAGE = table_of(ConversationTriage)
+MESSAGE_TRIAGE = table_of(MessageTriage)
 
 
 def workspace_triage_settings(session: Session, workspace_id: int) -> TriageSettings:
@@ -71,24 +75,24 @@ def _already_full(session: Session, message_ids: Sequence[int]) -> set[int]:
 
 def _row(
     message: Message, result: TriageResult, context: dict[str, Any], stage: str, now: datetime
-) -> MessageTriage:
+) -> dict[str, Any]:
     a = result.analysis
-    return MessageTriage(
-        message_id=message.id,
-        workspace_id=message.workspace_id,
-        stage=stage,
-        sentiment=a.sentiment,
-        sentiment_score=a.sentiment_score,
-        complaint=a.complaint,
-        complaint_probability=a.complaint_probability,
-        severity=a.severity,
-        topic=a.topic,
-        signals=[{"id": s.id, "reason": s.reason} for s in a.signals],
-        context=context,
-        priority=result.priority.value,
-        reasons=[{"text": r.text, "points": r.points} for r in result.priority.reasons],
-        triaged_at=now,
-    )
+    return {
+        "message_id": message.id,
+        "workspace_id": message.workspace_id,
+        "stage": stage,
+        "sentiment": a.sentiment,
+        "sentiment_score": a.sentiment_score,
+        "complaint": a.complaint,
+        "complaint_probability": a.complaint_probability,
+        "severity": a.severity,
+        "topic": a.topic,
+        "signals": [{"id": s.id, "reason": s.reason} for s in a.signals],
+        "context": context,
+        "priority": result.priority.value,
+        "reasons": [{"text": r.text, "points": r.points} for r in result.priority.reasons],
+        "triaged_at": now,
+    }
 
 
 def triage_messages(
@@ -118,63 +122,69 @@ def triage_messages(
     now = clock.now()
     ids = [m.id for m in messages]
     session.execute(delete(MessageTriage).where(MessageTriage.message_id.in_(ids)))
-    session.add_all(
-        _row(m, r, asdict(contexts[m.id]), stage, now)
-        for m, r in zip(messages, results, strict=True)
+    session.execute(
+        insert(MESSAGE_TRIAGE),
+        [
+            _row(m, r, asdict(contexts[m.id]), stage, now)
+            for m, r in zip(messages, results, strict=True)
+        ],
     )
-    session.flush()
     conversations = {m.conversation_id for m in messages}
     roll_up(session, conversations, clock=clock)
     return conversations
 
 
-def _last_reply(session: Session, conversation_id: int) -> datetime | None:
-    conversation = session.get(Conversation, conversation_id)
-    return conversation.last_outbound_at if conversation else None
-
-
-def _deciding(session: Session, conversation_id: int) -> tuple[Message, MessageTriage] | None:
-    rows = session.execute(
-        select(Message, MessageTriage)
-        .join(MessageTriage, MessageTriage.message_id == Message.id)
-        .where(Message.conversation_id == conversation_id)
-        .order_by(Message.created_at, Message.id)
-    ).all()
-    if not rows:
-        return None
-    replied = _last_reply(session, conversation_id)
-    waiting = [(m, t) for m, t in rows if replied is None or m.created_at > replied]
+def _decide(rows: list[Any], replied: datetime | None) -> Any:
+    """The row whose priority the conversation takes: the highest waiting one, else the last."""
+    waiting = [r for r in rows if replied is None or r.created_at > replied]
     if not waiting:
-        return rows[-1][0], rows[-1][1]
-    return max(waiting, key=lambda pair: (pair[1].priority, pair[0].created_at))
+        return rows[-1]
+    return max(waiting, key=lambda r: (r.priority, r.created_at))
 
 
 def roll_up(session: Session, conversation_ids: set[int], *, clock: Clock) -> None:
-    """Set each conversation's priority and reasons from its messages' triage."""
-    for conversation_id in sorted(conversation_ids):
-        deciding = _deciding(session, conversation_id)
-        if deciding is None:
-            continue
-        message, triage = deciding
+    """Set each conversation's priority and reasons from its messages' triage (set-based)."""
+    ids = sorted(conversation_ids)
+    rows = session.execute(
+        select(
+            Message.conversation_id, Message.workspace_id, Message.id, Message.created_at,
+            MessageTriage.priority, MessageTriage.reasons,
+        )
+        .join(MessageTriage, MessageTriage.message_id == Message.id)
+        .where(Message.conversation_id.in_(ids))
+        .order_by(Message.created_at, Message.id)
+    ).all()  # fmt: skip
+    replied = dict(
         session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(priority=triage.priority)
-        )
-        session.execute(
-            delete(ConversationTriage).where(ConversationTriage.conversation_id == conversation_id)
-        )
-        session.add(
-            ConversationTriage(
-                conversation_id=conversation_id,
-                workspace_id=message.workspace_id,
-                message_id=message.id,
-                priority=triage.priority,
-                reasons=triage.reasons,
-                updated_at=clock.now(),
-            )
-        )
-    session.flush()
+            select(Conversation.id, Conversation.last_outbound_at).where(Conversation.id.in_(ids))
+        ).all()
+    )
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.conversation_id, []).append(row)
+    decided = {cid: _decide(items, replied.get(cid)) for cid, items in grouped.items()}
+    if not decided:
+        return
+    now = clock.now()
+    session.execute(
+        update(CONVERSATION)
+        .where(CONVERSATION.c.id == bindparam("cid"))
+        .values(priority=bindparam("p")),
+        [{"cid": cid, "p": row.priority} for cid, row in decided.items()],
+    )
+    session.execute(
+        delete(ConversationTriage).where(ConversationTriage.conversation_id.in_(list(decided)))
+    )
+    session.execute(
+        insert(CONVERSATION_TRIAGE),
+        [
+            {
+                "conversation_id": cid, "workspace_id": row.workspace_id, "message_id": row.id,
+                "priority": row.priority, "reasons": row.reasons, "updated_at": now,
+            }
+            for cid, row in decided.items()
+        ],
+    )  # fmt: skip
 
 
 def pending_message_ids(

@@ -20,6 +20,8 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as pq_exceptions
+from procrastinate.jobs import JobDeferrer
+from procrastinate.manager import JobManager
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -78,6 +80,7 @@ class EngineQueue:
             max_size=pool_size,
         )
         self.app = procrastinate.App(connector=connector)
+        self._sync_jobs = JobManager(connector=procrastinate.SyncPsycopgConnector())
         for job in registry:
             self._register(job)
         self._register_stalled_check()
@@ -137,9 +140,12 @@ class EngineQueue:
         *,
         quiet: bool = True,
     ) -> None:
-        task = self.app.tasks[name]
+        configured = self.app.tasks[name].configure(connection=connection, **options)
+        # Deferring on a caller's connection is synchronous, even inside a worker whose own
+        # connector is asynchronous: go through a sync job manager that never opens a pool.
+        deferrer = JobDeferrer(self._sync_jobs, configured.job, connection=connection)
         try:
-            task.configure(connection=connection, **options).defer(**args)
+            deferrer.defer(**args)
         except pq_exceptions.AlreadyEnqueued:  # one is already waiting
             if not quiet:
                 raise

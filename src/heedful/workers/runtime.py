@@ -110,6 +110,7 @@ def run_worker(
     **engine_options: Any,
 ) -> None:
     """``heedful worker``: run jobs until stopped (SIGINT / SIGTERM)."""
+    configure_logging(settings.log_level)
     clock = clock or SystemClock()
     db = Database.from_url(settings.resolved_database_url, pool_size=concurrency + 2)
     queue = build_queue(settings, db, clock, **engine_options)
@@ -125,6 +126,16 @@ def run_worker(
     finally:
         context.channels.close()
         db.dispose()
+
+
+def configure_logging(level: str) -> None:
+    """Workers log to stderr; the queue engine's per-job lines only when debugging."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if level.upper() != "DEBUG":
+        for noisy in ("procrastinate", "httpx", "httpcore"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _run_in_foreground(queue: InProcessQueue, threads: int) -> None:

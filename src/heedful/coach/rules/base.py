@@ -26,6 +26,9 @@ class Rule(Generic[S]):
     settings_model: ClassVar[type[RuleSettings]] = RuleSettings
     extra_message: ClassVar[str] = "This phrase is on your workspace's list for this rule."
     extra_suggestion: ClassVar[str] = "Rephrase it."
+    # Rules that read English words stay quiet on a draft in another language (their own
+    # ``find`` is skipped; the workspace's extra phrases still apply).
+    english_only: ClassVar[bool] = False
 
     def __init__(self, settings: S) -> None:
         self.settings = settings
@@ -46,7 +49,8 @@ class Rule(Generic[S]):
         if not self.settings.enabled:
             return
         ignore = self.settings.ignore_pattern
-        for finding in (*self.find(draft), *self._extra(draft)):
+        found = () if self.english_only and not draft.english else tuple(self.find(draft))
+        for finding in (*found, *self._extra(draft)):
             if ignore is None or not _ignored(ignore, draft.text, finding):
                 yield finding
 

@@ -36,13 +36,31 @@ _THIRD = (
     r"(?:\s+(?:seller|provider|company|supplier|partner|app|service))?|supplier|landlord|employer"
     r"|postman|post\s+office|royal\s+mail|usps|fedex|ups|dhl|hermes|evri|customs|travel\s+agent"
     r"|booking\s+(?:agent|site)|app\s+store|developer|publisher|web\s*host|hosting\s+company"
-    r"|registrar|it\s+(?:department|team)|administrator|handling\s+agent|insurer)"
+    r"|registrar|it\s+(?:department|team)|administrator|handling\s+agent|insurer|restaurant|venue"
+    r"|(?:event\s+)?organi[sz]er|promoter|gp(?:\s+surgery)?|surgery|doctor|sender|network\s+rail"
+    r"|openreach|installer|contractor|partner|franchisee|(?:air\s+traffic|atc)\b|isp)"
 )
 _THIRD_PARTY = rf"(?:your|the|their)\s+{_THIRD}\b"
 _DEVICE = (
     r"your\s+(?:own\s+)?(?:device|phone|handset|computer|pc|laptop|router|modem|browser|settings"
     r"|connection|network|wi-?fi|set-?up|equipment|system|internet|plugins?|theme|code|software"
     r"|end|side|hardware|antivirus|firewall|vpn)\b"
+)
+# What belongs to the customer's side: blaming it is blaming them.
+_CUSTOMER_THING = (
+    r"(?:device|phone|handset|mobile|computer|pc|mac|laptop|tablet|ipad|router|modem|hub|browser"
+    r"|settings|connection|network|wi-?fi|internet|broadband|set-?up|equipment|system|plugins?"
+    r"|theme|code|software|end|side|hardware|antivirus|firewall|vpn|integration|cache|cookies"
+    r"|boiler|pipes?|pipework|plumbing|property|home|house|premises|wiring|drivers?|graphics"
+    r"|os|operating\s+system|version|configuration|config|dns|domain|files|storage|sim(?:\s+card)?"
+    r"|password|e-?mail\s+(?:provider|client|settings)|spam\s+filter|account\s+settings"
+    r"|smart\s+meter|appliance|tv|console|printer|cable|adapter|charger|server|website|site"
+    r"|installation|app\s+version|bank|card\s+issuer|provider|carrier|isp)"
+)
+_YOUR_THING = rf"(?:your|ur)\s+(?:own\s+)?(?:[\w-]+\s+){{0,2}}?{_CUSTOMER_THING}\b"
+_CAUSE = (
+    r"(?:caused\s+by|due\s+to|because\s+of|down\s+to|the\s+result\s+of|coming\s+from"
+    r"|(?:an?|the)\s+(?:[\w-]+\s+)?(?:issue|problem|fault|error)\s+(?:with|on|in|at|from))"
 )
 _REFERRAL = (
     r"\b(?:contact|call|ring|phone|speak\s+(?:to|with)|talk\s+to|get\s+in\s+touch\s+with"
@@ -96,6 +114,101 @@ THIRD_SUGGESTION = (
 )
 
 CUES = (
+    Cue(
+        rx(
+            _CAUSE,
+            r"\s+(?:(?:the|an?|some|old|faulty|outdated|poor|weak)\s+)?(?:[\w-]+\s+){0,2}?"
+            r"(?:(?:in|on|at|with|from)\s+)?",
+            _YOUR_THING,
+            r"|\b(?:it's|its|it\s+is|that's|this\s+is|(?:the\s+)?(?:problem|issue|fault)\s+is)\s+"
+            r"(?:probably\s+|likely\s+|just\s+|definitely\s+|clearly\s+)?(?:with\s+|on\s+)?",
+            _YOUR_THING,
+        ),
+        "Puts the problem on the customer's side.",
+        CUSTOMER_SUGGESTION,
+        unless_before=rx(
+            r"(?:\bnot|n't|\bnever|\bnothing|\bno|\bnone|\bwithout|\bneither|\bnor)\b\s*"
+            r"(?:(?:really|necessarily|always|just|only|at\s+all|even|anything|something)\s+)*$"
+        ),
+        unless_sentence=_QUESTION,
+    ),
+    Cue(
+        rx(
+            r"\b(?:is|are|was|were|remains?)\s+(?:solely\s+|entirely\s+|ultimately\s+|fully\s+)?"
+            r"(?:the\s+)?(?:(?:customer|passenger|player|user|member|account\s+holder|resident"
+            r"|guest|cardholder|owner|buyer|sender|recipient|traveller|traveler|client|tenant"
+            r"|patient|student)'s|your)\s+(?:own\s+)?responsibility"
+            r"|\bthe\s+responsibility\s+of\s+the\s+(?:customer|passenger|player|user|member"
+            r"|account\s+holder|resident|guest|cardholder|owner|buyer|client|tenant)"
+            r"|\b(?:customers|residents|passengers|users|guests|members|cardholders|players|clients"
+            r"|tenants|buyers|travellers|travelers|account\s+holders)\s+(?:must|need\s+to|are"
+            r"\s+(?:required|expected|asked|responsible)\s+(?:to|for)|have\s+to|should)\s+"
+            r"(?:ensure|make\s+sure|check|keep|read|report|notify|inform|update|back\s+up|submit"
+            r"|cancel|secure|protect|verify|confirm|be\s+aware)"
+        ),
+        "Puts the responsibility on the customer.",
+        CUSTOMER_SUGGESTION,
+        unless_before=_NEGATED_BEFORE,
+        unless_sentence=_QUESTION,
+    ),
+    Cue(
+        rx(
+            r"\b(?:which|that)\s+you\s+(?:have\s+)?(?:agreed|accepted|consented|signed)\s+to\b"
+            r"|\bto\s+which\s+you\s+(?:have\s+)?(?:agreed|consented|signed\s+up)"
+            r"|(?<!\bif\s)\byou\s+(?:have\s+)?(?:agreed|consented|signed\s+up|opted\s+in)\s+to\s+"
+            r"(?!(?:receive|a\s+call|be\s+contacted|hear)\b)"
+            r"|\b(?:per|under|in\s+line\s+with|according\s+to|in\s+accordance\s+with|within"
+            r"|as\s+(?:stated|outlined|set\s+out|detailed|explained|mentioned|specified|described"
+            r"|written|shown)\s+in)\s+(?:our|the)\s+(?:[\w-]+\s+){0,2}?(?:terms|t\s*&\s*cs?"
+            r"|t's\s*&\s*c's|conditions|contract|agreement|sla|small\s+print|fine\s+print"
+            r"|polic(?:y|ies)|rules)\b"
+            r"|\b(?:read|check|review)\s+(?:the|our)\s+(?:terms(?:\s+and\s+conditions)?|t\s*&\s*cs?"
+            r"|small\s+print|fine\s+print|conditions|policy)\b[^.!?]{0,40}\b(?:before|next\s+time)\b"
+        ),
+        "Points to the terms to put the blame on the customer.",
+        "Explain the rule in plain words, and what you can still do for them.",
+        unless_before=rx(_IF, r"|(?:\bnot|n't|\bnever)\b[^.!?]{0,20}$"),
+        unless_sentence=_QUESTION,
+    ),
+    Cue(
+        rx(
+            r"\b(?:authori[sz]ed|approved|initiated|caused|made|done)\s+by\s+you(?:rself)?\b"
+            r"|\bmust\s+have\s+(?:happened|occurred|been\s+(?:caused|done|damaged|broken|lost"
+            r"|made))\s+(?:during|while|when|after|on|in|at)\s+(?:your|you)\b"
+            r"|\b(?:would|must|will)\s+(?:have\s+been|be)\s+(?:because\s+of|due\s+to|down\s+to"
+            r"|caused\s+by)\b"
+        ),
+        "Puts the cause on the customer or on circumstances.",
+        CUSTOMER_SUGGESTION,
+        unless_before=_NEGATED_BEFORE,
+        unless_sentence=_QUESTION,
+    ),
+    Cue(
+        rx(
+            r"\b(?:followed|complied\s+with|adhered\s+to|acted\s+(?:in\s+line|in\s+accordance)\s+"
+            r"with|acted\s+within|applied)\s+(?:our|the|company|correct)\s+(?:[\w-]+\s+)?"
+            r"(?:policy|policies|procedures?|process|protocol|rules|guidelines|regulations)"
+            r"(?:\s+(?:correctly|properly|to\s+the\s+letter))?"
+            r"|\b(?:did|done|acted|handled\s+(?:it|this|that))\s+(?:everything\s+)?(?:correctly"
+            r"|properly|by\s+the\s+book)\b"
+        ),
+        "Defends the company instead of helping.",
+        BLAME_SUGGESTION,
+        unless_before=_NEGATED_BEFORE,
+        unless_sentence=_QUESTION,
+    ),
+    Cue(
+        rx(
+            r"\b(?:(?:the|your|their)\s+",
+            _THIRD,
+            r")\s+(?:needs?|has|have|will\s+need|would\s+need)\s+to\s+(?:raise|make|file|open"
+            r"|submit|contact|deal|handle|sort|refund|process|claim|chase)\b",
+        ),
+        "Sends the customer to someone else instead of helping.",
+        THIRD_SUGGESTION,
+        unless_before=_NEGATED_BEFORE,
+        unless_sentence=_QUESTION,
+    ),
     Cue(
         rx(
             _NEG,
@@ -360,10 +473,37 @@ ALL_CUES = (
 )
 
 
+# "Everything is fine on our side" followed by "check your router": the second half makes
+# the first a deflection (on its own it is often a fair diagnosis).
+_OUR_FINE = rx(
+    r"\b(?:all\s+(?:our\s+)?(?:systems|services)\s+(?:are\s+|show\s+(?:as\s+)?)?(?:operational|normal"
+    r"|up|running|working|fine|green)|(?:our|the)\s+(?:servers?|network|systems?|service|site"
+    r"|website|app|platform|api)\s+(?:is|are|'s|'re)\s+(?:all\s+)?(?:up|fine|working|running"
+    r"|operational|ok|okay|normal)|no\s+(?:known\s+)?(?:issues|faults|outages|problems|errors)"
+    r"\s+(?:on\s+our|with\s+our|reported|showing|at\s+our|in\s+your\s+area))\b"
+)
+_CHECK_YOURS = rx(
+    r"\b(?:check|fix|update|look\s+at|review|test|reset|restart|reboot)\s+",
+    _YOUR_THING,
+)
+
+
 class BlameRule(Rule[RuleSettings]):
     id = "blame"
     title = "Blame or deflection"
+    english_only = True
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
-        for hit in find_cues(draft, ALL_CUES):
+        hits = list(find_cues(draft, ALL_CUES))
+        for hit in hits:
             yield self.finding(hit.start, hit.end, hit.cue.message, hit.cue.suggestion)
+        if hits:
+            return
+        fine = _OUR_FINE.search(draft.plain)
+        if fine and _CHECK_YOURS.search(draft.plain, fine.end()) and not draft.is_quoted(fine.start(), fine.end()):
+            yield self.finding(
+                fine.start(),
+                fine.end(),
+                "Says the company's side is fine and sends the customer to check theirs.",
+                CUSTOMER_SUGGESTION,
+            )

@@ -220,6 +220,7 @@ CUES = (
 class DismissiveRule(Rule[RuleSettings]):
     id = "dismissive"
     title = "Dismissive or curt"
+    english_only = True
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
         for hit in find_cues(draft, CUES):

@@ -53,6 +53,7 @@ _PROBING = rx(r"\b(?:when|what|which|where|how\s+(?:much|many)|who)\b|", _DETAIL
 class TakeOfflineRule(Rule[RuleSettings]):
     id = "take_offline"
     title = "Take it offline"
+    english_only = True
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
         if not draft.draft.public or _PRIVATE.search(draft.plain):

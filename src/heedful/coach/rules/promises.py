@@ -68,6 +68,7 @@ _ON_EVENT = re.compile(
 class VaguePromiseRule(Rule[RuleSettings]):
     id = "vague_promise"
     title = "Vague promise"
+    english_only = True
     default_severity = Severity.INFO
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:

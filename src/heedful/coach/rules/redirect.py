@@ -1,11 +1,16 @@
-"""``generic_redirect``: the draft sends the customer to a generic form, web page, help centre
-or phone line instead of helping, or promises an answer on a slow channel ("fill in the form
-on our website and we'll reply within 36 hours" — the PRODUCT.md case).
+"""``generic_redirect``: the draft sends the customer to a generic form, web page, help centre,
+ticket queue, branch or phone line instead of helping, or promises an answer on a slow channel
+("fill in the form on our website and we'll reply within 36 hours" — the PRODUCT.md case).
 
-Pointing to *specific* help is good: a named article, steps to try, a question about their
-case, or a private message with the agent who is already helping ("DM us your order number")
-are not generic. When the draft already gives such help, a secondary pointer to a general
-channel is left alone."""
+Not generic:
+
+* specific help in the draft — a named article or a deep link, steps to try, a question about
+  their case, what the agent has done or will do, or a private message with the agent who is
+  already helping ("DM us your order number"); a secondary pointer to a general channel is then
+  left alone;
+* the answer to the customer's own question about where or how to get help ("What's the
+  number for your fraud team?" → "It's 0800 …"; "Is there a complaints form?" → "It's at …").
+"""
 
 from __future__ import annotations
 
@@ -21,31 +26,45 @@ from heedful.coach.rules.base import Rule
 from heedful.coach.rules.cues import Cue, find_cues, rx
 
 _CONTACT = (
-    r"(?:contact|call|ring|phone|dial|speak\s+(?:to|with)|talk\s+to|get\s+in\s+touch\s+with"
-    r"|reach\s+out\s+to|reach|get\s+hold\s+of|e-?mail|write\s+to|message|raise\s+(?:this|it)\s+with"
-    r"|report\s+(?:this|it)\s+to|contacting|calling|reaching\s+out\s+to|go\s+through|refer\s+to"
-    r"|be\s+(?:transferred|referred|passed)\s+to|direct\s+(?:you|your\s+\w+)\s+to)"
+    r"(?:contact(?:ing)?|call(?:ing)?|ring(?:ing)?|phone|dial|speak\s+(?:to|with)|talk\s+to"
+    r"|get\s+in\s+touch\s+with|reach(?:ing)?\s+out\s+to|reach|get\s+hold\s+of|e-?mail(?:ing)?"
+    r"|write\s+to|message|raise\s+(?:this|it)\s+with|report\s+(?:this|it)\s+to|go\s+through"
+    r"|refer\s+(?:you\s+)?to|be\s+(?:transferred|referred|passed)\s+to|direct\s+(?:you|your\s+\w+)"
+    r"\s+to|give|visit(?:ing)?|pop\s+(?:in|into)|go\s+(?:in)?to)"
+)
+_PEOPLE = (
+    r"(?:team|department|dept|line|helpline|hotline|help\s*desk|desk|office|call\s+cent(?:re|er)"
+    r"|contact\s+cent(?:re|er)|cent(?:re|er)|services|branch|reception|specialists|advisors"
+    r"|advisers|agents|colleagues|experts)"
 )
 _GENERIC_TEAM = (
-    r"(?:our|the)\s+(?:(?:\w+|[\w-]+\s+\w+)\s+)?(?:customer\s+(?:service|services|care|support"
-    r"|relations|experience)(?:\s+(?:team|department|line|desk|centre|center|number))?|helpline"
-    r"|help\s*desk|hotline|help\s+line|call\s+cent(?:re|er)|contact\s+cent(?:re|er)|support"
-    r"\s+(?:line|team|desk|number|staff)|service\s+desk|phone\s+line|complaints?\s+(?:team"
-    r"|department)|relevant\s+(?:team|department)|appropriate\s+(?:team|department)"
-    r"|(?:\w+\s+)?department|(?:\w+\s+)?cent(?:re|er)\s+team)"
+    r"(?:(?:our|the|your\s+local|a\s+local|your\s+nearest|the\s+nearest)\s+(?:[\w&/-]+\s+){0,3}?"
+    rf"{_PEOPLE}|(?:[A-Z][\w&-]+\s+){{1,3}}(?:Services|Team|Department|Office|Centre|Center|Desk"
+    r"|Line|Unit)|(?:customer\s+)?support(?!\s+(?:you|them|us)))"
 )
 _PAGE = (
     r"(?:web\s*site|site|home\s*page|web\s*page|online\s+help|help\s*(?:cent(?:re|er)|pages?"
-    r"|section|site|hub|portal|area)|support\s+(?:site|page|pages|cent(?:re|er)|portal|hub"
-    r"|section|website)|contact(?:\s+us)?\s+(?:page|form|section)|faqs?|f\.a\.q\.?s?"
-    r"|frequently\s+asked\s+questions|community(?:\s+forums?)?|forums?|knowledge\s*base"
-    r"|customer\s+portal|self[-\s]service(?:\s+portal)?)"
+    r"|section|site|hub|portal|area)|support\s+(?:site|page|pages|cent(?:re|er)|portal|hub|section"
+    r"|website|community)|contact(?:\s+us)?\s+(?:page|form|section)|faqs?|f\.a\.q\.?s?"
+    r"|frequently\s+asked\s+questions|community(?:\s+forums?)?|forums?|knowledge\s*base|documentation"
+    r"|docs|customer\s+portal|self[-\s]service(?:\s+portal)?|status\s+page|policy\s+documents"
+    r"|help\s+section\s+(?:of|in)\s+the\s+app)"
+)
+_WEB_PLACE = (
+    rf"(?:(?:our|the|your)\s+(?:official\s+|main\s+|online\s+)?(?:[\w-]+\s+){{0,2}}?{_PAGE}"
+    r"|(?:[\w-]+\s+){1,3}(?:section|page|part|area)\s+of\s+(?:our|the)\s+(?:web\s*site|site|app)"
+    r"|(?:our|the)\s+(?:web\s*site|site))\b"
 )
 _FORM = (
     r"(?:(?:fill(?:ing)?\s+(?:in|out)|complete|completing|submit|submitting|use|using|via"
-    r"|through|on)\s+(?:our|the|this|that|a|an)\s+(?:\w+\s+){0,2}form\b(?!\s+of\b)"
+    r"|through|on)\s+(?:our|the|this|that|a|an)\s+(?:[\w-]+\s+){0,2}form\b(?!\s+of\b)"
     r"|\b(?:online|web|contact|complaints?|feedback|enquiry|inquiry|claims?|support|request)"
     r"\s+form\b)"
+)
+_GENERIC_URL = (
+    r"(?<![\w@/.-])(?:https?://)?(?:www\.)?(?!t\.co/)(?:[a-z0-9-]+\.)+[a-z]{2,}"
+    r"(?:/(?:help|support|contact(?:-?us)?|faqs?|track(?:ing)?|feedback|new|tickets?|customer"
+    r"-?service|complaints?))?/?(?=[\s.,;!?)]|$)"
 )
 _SLOW = (
     r"(?:reply|respond|get\s+back\s+(?:to\s+you)?|be\s+in\s+touch|contact\s+you|hear\s+from\s+us"
@@ -60,83 +79,121 @@ _SLOW = (
     r"|\bin\s+due\s+course\b"
 )
 _NOT_ASKING = rx(
-    r"(?:\bnot|n't|\bno\s+need\s+to|\binstead\s+of|\brather\s+than|\bwithout)\b[^.!?]{0,25}$"
+    r"(?:\bno\s+need\s+to|\binstead\s+of|\brather\s+than|\bwithout|\b(?:do|did)(?:n't|\s+not)"
+    r"\s+(?:need|have)\s+to|\bnot\s+(?:need|have)\s+to|\bnever)\b[^.!?]{0,25}$|(?:\bnot|n't)\s+$"
 )
-_ASKING_IF_DONE = rx(r"\b(?:have|did|has|were|was)\s+you\b|\bif\s+you(?:'ve|\s+have)\b")
+_ASKING_IF_DONE = rx(
+    r"\b(?:have|did|has|were|was)\s+you\b|\bif\s+you(?:'ve|\s+have|\s+already)\b|\balready\b"
+)
 _SPECIFIC = rx(
     r"\b(?:try(?:ing)?|restart|re-?start|reboot|reset|update|updating|reinstall|re-?install|clear"
     r"|turn\s+(?:off|on)|switch\s+(?:off|on)|power\s+cycle|log\s+out|sign\s+out|go\s+to\s+settings"
-    r"|settings\s*>|tap|toggle|unplug|plug)\b"
-    r"|\b(?:this|these|the\s+following|our)\s+(?:article|guide|steps|instructions|walkthrough"
-    r"|tutorial|video)\b|\bhere's\s+how\b|\bhow\s+to\b|\bsteps?\s+(?:here|below)\b"
+    r"|tap|toggle|unplug|plug|run\s+the)\b|\w\s*>\s*\w"
+    r"|\b(?:this|these|the\s+following)\s+(?:article|guide|steps|instructions|walkthrough"
+    r"|tutorial|video)\b|\b(?:here's|this\s+is|that's)\s+how\b|\bhow\s+to\b[^.!?]*(?:https?://|:)"
+    r"|\bsteps?\s+(?:here|below)\b"
     r"|\b(?:i|we)(?:'ve|\s+have)\s+(?:just\s+|now\s+|already\s+)?(?:escalated|raised|refunded"
     r"|credited|checked|asked|passed|logged|reported|booked|arranged|sent|reset|fixed|cancelled"
-    r"|rebooked|issued|added|updated|contacted|spoken|flagged)"
+    r"|rebooked|issued|added|updated|contacted|spoken|flagged|opened|stopped|unblocked|moved)"
     r"|\b(?:i|we)(?:'ll|\s+will)\s+(?:call|ring|phone|email|e-mail|message|dm|text)\s+you\b"
     r"|\b(?:i|we)(?:'ll|\s+will|'m|\s+am|'re|\s+are)\s+(?:now\s+|going\s+to\s+)?(?:unblock|refund"
     r"|replace|send|fix|rebook|credit|reset|restore|chase|book|arrange|cancel|escalate)\w*"
     r"|\b(?:dm|direct\s+message|private\s+message|pm)\s+(?:us|me)\s+(?:your|the|with|a)\b"
-    r"|\b(?:which|what|when|where|how|is|are|does|do|did|have|has|can|could)\b[^.!?]*\?"
+    r"|\b(?:which|what|when|where|how)\b[^.!?]*\?"
+    r"|\b(?:is|are|does|do|did|has|have)\s+(?:it|this|that|the|your|you)\b[^.!?]*\?"
+    r"|https?://[^\s/]+/[^\s]*[-_/][^\s]*"  # a deep link: an article, not a front door
+)
+# The customer asked where or how to get help, or how long an answer takes: telling them is
+# an answer, not a redirect.
+_ASKED_WHERE = rx(
+    r"\bwhat(?:'s|\s+is|\s+are)\s+(?:the|your)\s+(?:[\w-]+\s+){0,3}?(?:number|e-?mail|address|link"
+    r"|web\s*site|page|form|site|url|hours|line|helpline|contact)"
+    r"|\bhow\s+(?:do|can|could|would|should)\s+i\s+(?:best\s+)?(?:contact|reach|get\s+(?:in\s+touch"
+    r"|hold|through)|speak|talk|call|ring|e-?mail|complain|claim|report|find|make|raise|apply"
+    r"|submit|request|send)"
+    r"|\bwhere\s+(?:can|do|should|would)\s+i\b|\bwhere(?:'s|\s+is|\s+are)\s+(?:the|your)\b"
+    r"|\b(?:is|are)\s+there\s+(?:a|an|any)\s+(?:[\w-]+\s+){0,2}?(?:form|number|line|page|e-?mail"
+    r"|helpline|chat|phone|address|link|site|team|department|person|one)\b"
+    r"|\bis\s+there\s+(?:a|any)\s+way\s+(?:to|i\s+can|of)\s+(?:contact|reach|speak|talk|call"
+    r"|e-?mail|complain|get\s+(?:in\s+touch|hold))"
+    r"|\bdo\s+you\s+(?:guys\s+)?have\s+(?:a|an|any)\s+(?:[\w-]+\s+){0,2}?(?:helpline|number|line"
+    r"|chat|e-?mail|form|page|phone|support|team|department|address|site)"
+    r"|\b(?:who|which\s+\w+)\s+(?:can|should|do|would)\s+i\s+(?:contact|call|ring|speak|talk"
+    r"|e-?mail|ask|write)"
+    r"|\bbest\s+way\s+to\s+(?:reach|contact|get\s+(?:in\s+touch|hold)|speak|talk|complain)"
+    r"|\bcan\s+i\s+(?:ring|call|phone|speak|talk|e-?mail|contact|write|visit|chat)"
+    r"|\b(?:what|which)\s+(?:page|site|link|number|form|e-?mail|address|team|department)"
+    r"|\bhow\s+long\s+(?:does|will|do|did|should|would)\b"
 )
 
 _SUGGESTION = (
     "Help here, or take it to a private message with you: answer their question, give the "
     "specific article or step, or say what you will do and when."
 )
+_GUARDS = {"unless_before": _NOT_ASKING, "unless_sentence": _ASKING_IF_DONE}
 
 CUES = (
-    Cue(
-        rx(r"\b", _FORM),
-        "Sends the customer to a generic form.",
-        _SUGGESTION,
-        unless_before=_NOT_ASKING,
-        unless_sentence=_ASKING_IF_DONE,
-    ),
+    Cue(rx(r"\b", _FORM), "Sends the customer to a generic form.", _SUGGESTION, **_GUARDS),
     Cue(
         rx(
-            r"\b(?:visit(?:ing)?|check(?:ing)?(?:\s+out)?|see|go(?:ing)?\s+to|head\s+(?:over\s+)?to"
-            r"|refer(?:ring)?\s+to|look(?:ing)?\s+at"
-            r"|take\s+a\s+look\s+at|have\s+a\s+look\s+at|browse|consult|search|read|use|try"
-            r"|available\s+on|found\s+on|find\s+(?:it|this|the\s+\w+|more|everything|all|answers?"
-            r"|information|info|details)\s+on|(?:information|info|details|answers?)\s+(?:is\s+|are\s+)?"
-            r"on|via|through|contact\s+us\s+(?:on|via|through))\s+(?:our|the)\s+(?:official\s+)?",
-            _PAGE,
-            r"\b",
+            r"\b(?:visit(?:ing)?|check(?:ing)?(?:\s+out)?|see|go(?:ing)?\s+(?:on)?to|head(?:ing)?\s+"
+            r"(?:over\s+)?to|refer(?:ring)?\s+to|look(?:ing)?\s+(?:at|on|in)|take\s+a\s+look\s+(?:at|on)"
+            r"|have\s+a\s+look\s+(?:at|on)|browse|consult|search|read|use|try|available\s+(?:on|in|at)"
+            r"|found\s+(?:on|in|at)|listed\s+(?:on|in|at)|made\s+(?:on|in|at|via|through)"
+            r"|done\s+(?:on|in|at|via|through)|find\s+(?:[\w-]+\s+){0,5}?(?:on|in|at)"
+            r"|(?:information|info|details|answers?)\s+(?:is\s+|are\s+)?(?:on|in|at)"
+            r"|via|through|contact\s+us\s+(?:on|via|through))\s+",
+            _WEB_PLACE,
+            r"|(?<=\s)(?:on|in|at|via|through|from)\s+",
+            _WEB_PLACE,
         ),
         "Sends the customer to a general web page or help centre.",
         _SUGGESTION,
-        unless_before=_NOT_ASKING,
-        unless_sentence=_ASKING_IF_DONE,
+        **_GUARDS,
     ),
     Cue(
         rx(r"\b", _CONTACT, r"\s+", _GENERIC_TEAM, r"\b"),
         "Sends the customer to a general phone line or team.",
         _SUGGESTION,
-        unless_before=_NOT_ASKING,
-        unless_sentence=_ASKING_IF_DONE,
+        **_GUARDS,
     ),
     Cue(
         rx(
-            r"\b(?:call|ring|phone|dial)\s+(?:us\s+)?(?:on|at)?\s*\+?\(?\d[\d\s().-]{6,}\d"
-            r"|\bgive\s+us\s+a\s+(?:call|ring)\b|\b(?:call|ring|phone)\s+(?:the\s+)?(?:number|line)"
-            r"\s+on\s+(?:the\s+back\s+of\s+)?(?:your|the\s+card)\b|\b(?:contact|call|ring|phone|speak\s+to)"
-            r"\s+(?:the|our)\s+(?:[\w-]+\s+){0,3}(?:team|line|service|desk|department|office|unit)"
-            r"\s+(?:on|at)\s+\+?\(?\d|\b(?:our|the)\s+(?:number|line)\s+(?:is|on)\s+"
-            r"\+?\(?\d"
+            r"\b(?:call|ring|phone|dial|contact|reach)(?:ing)?\s+(?:us|them|(?:the|our)\s+(?:[\w-]+\s+){0,3}?"
+            r"(?:team|line|service|desk|department|office|unit|number))?\s*(?:directly\s+)?(?:on|at)?\s*"
+            r"\+?\(?\d[\d\s().-]{6,}\d"
+            r"|\bgive\s+(?:us|them|(?:our|the)\s+(?:[\w-]+\s+){0,3}?(?:team|line|desk))\s+a\s+(?:call"
+            r"|ring|bell)\b|\b(?:call|ring|phone)\s+(?:the\s+)?(?:number|line)\s+on\s+(?:the\s+back"
+            r"\s+of\s+)?(?:your|the\s+card)\b|\b(?:our|the)\s+(?:number|line)\s+(?:is|on)\s+\+?\(?\d"
         ),
         "Sends the customer to a phone line.",
         _SUGGESTION,
-        unless_before=_NOT_ASKING,
-        unless_sentence=_ASKING_IF_DONE,
+        **_GUARDS,
     ),
     Cue(
         rx(
-            r"\b(?:e-?mail|write\s+to)\s+us\s+(?:at|on|via)\b|\bdrop\s+us\s+an?\s+e-?mail\b"
-            r"|\bsend\s+(?:us\s+)?an\s+e-?mail\s+to\b"
+            r"\b(?:e-?mail|write\s+to)\s+(?:us|them)\s+(?:at|on|via)\b|\bdrop\s+us\s+an?\s+e-?mail\b"
+            r"|\bsend\s+(?:us\s+|them\s+)?(?:an\s+e-?mail|[\w\s]{0,20}?\bto\s+[\w.+-]+@)"
+            r"|\b(?:reach\s+out|write|get\s+in\s+touch)\s+(?:to|with)\s+[\w.+-]+@[\w-]+\.[\w.]+"
+            r"|\be-?mail\s+(?:the|our)\s+(?:[\w-]+\s+){0,3}?",
+            _PEOPLE,
         ),
         "Sends the customer to e-mail.",
         _SUGGESTION,
         unless_before=_NOT_ASKING,
+    ),
+    Cue(
+        rx(
+            r"\b(?:go|pop|come|head)\s+(?:in)?to\s+(?:a|any|your|the|our)\s+(?:local\s+|nearest\s+)?"
+            r"(?:branch|store|shop|club|office|reception)"
+            r"|\b(?:raise|open|submit|log|create|file)\s+(?:a|an)\s+(?:support\s+|new\s+)?(?:ticket"
+            r"|case|request)\b"
+            r"|\b(?:visit|check|see|go\s+to|head\s+(?:over\s+)?to|here:?|at|via|on)\s+",
+            _GENERIC_URL,
+        ),
+        "Sends the customer to a generic channel.",
+        _SUGGESTION,
+        **_GUARDS,
     ),
     Cue(
         rx(_SLOW),
@@ -148,6 +205,7 @@ CUES = (
         ),
     ),
 )
+_SLOW_CUE = CUES[-1]
 
 
 class RedirectSettings(RuleSettings):
@@ -159,15 +217,18 @@ class RedirectSettings(RuleSettings):
 class GenericRedirectRule(Rule[RedirectSettings]):
     id = "generic_redirect"
     title = "Generic redirect"
+    english_only = True
     settings_model = RedirectSettings
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
+        if _ASKED_WHERE.search(draft.draft.customer):
+            return  # they asked where or how: telling them is the answer
         hits = list(find_cues(draft, CUES))
         if not hits:
             return
         specific = _SPECIFIC.search(draft.plain) is not None
         for hit in hits:
-            slow = hit.cue is CUES[-1]
+            slow = hit.cue is _SLOW_CUE
             if slow and not _slow_enough(draft.plain[hit.start : hit.end], self.settings):
                 continue
             if specific and not slow:

@@ -11,18 +11,14 @@ import orjson
 
 from heedful.domain import event_from_json
 from heedful.errors import InputRejected
-from heedful.services.importers.runner import Row
+from heedful.services.importers.runner import FileReader, Row
 from heedful.services.ingest import MAX_TEXT_CHARS, validate_event
 
 
-class JsonlReader:
+class JsonlReader(FileReader):
     def __init__(self, stream: BinaryIO, name: str) -> None:
         self.stream = stream
         self.name = name
-
-    @property
-    def position(self) -> int:
-        return self.stream.tell()
 
     def __iter__(self) -> Iterator[Row]:
         for number, line in enumerate(self.stream, 1):

@@ -7,9 +7,11 @@ ends with exactly the data of an uninterrupted run.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import BinaryIO, Self
 
 from heedful.clock import Clock
 from heedful.domain import InboundEvent
@@ -30,6 +32,30 @@ class Row:
     event: InboundEvent | None = None
     raw: bytes = b""
     reason: str | None = None
+
+
+class FileReader(ABC):
+    """Base of the file readers: a context manager over a binary stream that yields
+    :class:`Row` objects, with the position (bytes read so far) for progress bars."""
+
+    stream: BinaryIO
+    name: str
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Row]: ...
+
+    @property
+    def position(self) -> int:
+        return self.stream.tell()
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass
@@ -84,7 +110,7 @@ def run_import(
     on_batch: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     report = ImportReport()
-    options = IngestOptions(window=window, source=source, actor="import")
+    options = IngestOptions(window=window, source=source, actor="import", prevalidated=True)
     analyze_at = 1
     for number, batch in enumerate(batched(rows, batch_size), 1):
         report.rows_read += len(batch)

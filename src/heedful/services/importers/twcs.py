@@ -13,13 +13,13 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from heedful.domain import Author, Direction, InboundEvent, MessageKind, Visibility
 from heedful.errors import InputRejected
-from heedful.services.importers.runner import Row
+from heedful.services.importers.runner import FileReader, Row
 from heedful.services.ingest import MAX_TEXT_CHARS, validate_event
 
 REQUIRED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
@@ -41,12 +41,11 @@ def parse_twcs_time(value: str) -> datetime:
     if len(parts) == 6 and parts[1] in MONTHS:
         _, month, day, clock_time, offset, year = parts
         hh, mm, ss = clock_time.split(":")
+        stamp = datetime(int(year), MONTHS[month], int(day), int(hh), int(mm), int(ss), tzinfo=UTC)
+        if offset == "+0000":
+            return stamp
         sign = -1 if offset.startswith("-") else 1
-        delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])) * sign
-        local = datetime(
-            int(year), MONTHS[month], int(day), int(hh), int(mm), int(ss), tzinfo=timezone(delta)
-        )
-        return local.astimezone(UTC)
+        return stamp - timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])) * sign
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
@@ -54,11 +53,12 @@ def parse_twcs_time(value: str) -> datetime:
 
 
 def _tweet_id(value: str, column: str) -> str:
-    value = value.strip()
     if value.endswith(".0"):  # pandas-written exports turn id columns into floats
         value = value[:-2]
-    if not TWEET_ID.match(value):
-        raise InputRejected(f"{column} {value[:40]!r} is not a tweet id")
+    if not (value.isascii() and value.isdigit() and len(value) <= 30):
+        value = value.strip()
+        if not TWEET_ID.match(value):
+            raise InputRejected(f"{column} {value[:40]!r} is not a tweet id")
     return value
 
 
@@ -71,7 +71,7 @@ def _inbound(value: str) -> bool:
     raise InputRejected(f"inbound {value[:20]!r} is neither True nor False")
 
 
-class TwcsReader:
+class TwcsReader(FileReader):
     """Iterates a TWCS file as :class:`Row` objects; ``position`` is the bytes read so far."""
 
     def __init__(self, stream: BinaryIO, name: str) -> None:
@@ -80,11 +80,14 @@ class TwcsReader:
         self.text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
         csv.field_size_limit(FIELD_LIMIT)
         self.reader = csv.reader(self.text)
-        self.columns = self._header()
+        try:
+            self.columns = self._header()
+        except BaseException:
+            self.text.detach()  # the caller still owns (and closes) the stream
+            raise
 
-    @property
-    def position(self) -> int:
-        return self.stream.tell()
+    def close(self) -> None:
+        self.text.close()
 
     def _header(self) -> dict[str, int]:
         try:
@@ -178,4 +181,9 @@ def _raw(fields: list[str]) -> bytes:
 
 
 def open_twcs(path: Path) -> TwcsReader:
-    return TwcsReader(path.open("rb"), path.name)
+    stream = path.open("rb")
+    try:
+        return TwcsReader(stream, path.name)
+    except BaseException:
+        stream.close()
+        raise
