@@ -73,6 +73,8 @@ class Platform:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def start_platform(fault_share: float) -> Platform:
@@ -94,15 +96,15 @@ class Workers:
             self.processes.append(self._spawn(len(self.processes)))
 
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
-        log = (self.log_dir / f"worker-{index}.log").open("ab")
-        return _python(
-            "worker",
-            "--concurrency",
-            str(self.concurrency),
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with (self.log_dir / f"worker-{index}.log").open("ab") as log:  # the child keeps it
+            return _python(
+                "worker",
+                "--concurrency",
+                str(self.concurrency),
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def kill(self, index: int) -> None:
         """SIGKILL: no clean-up of any kind, as when a machine dies."""

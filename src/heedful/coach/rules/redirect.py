@@ -39,8 +39,8 @@ _PEOPLE = (
 )
 _GENERIC_TEAM = (
     r"(?:(?:our|the|your\s+local|a\s+local|your\s+nearest|the\s+nearest)\s+(?:[\w&/-]+\s+){0,3}?"
-    rf"{_PEOPLE}|(?:[A-Z][\w&-]+\s+){{1,3}}(?:Services|Team|Department|Office|Centre|Center|Desk"
-    r"|Line|Unit)|(?:customer\s+)?support(?!\s+(?:you|them|us)))"
+    rf"{_PEOPLE}|(?-i:(?:[A-Z][\w&-]+\s+){{1,3}}(?:Services|Team|Department|Office|Centre|Center"
+    r"|Desk|Line|Unit))|(?:customer\s+)?support(?!\s+(?:you|them|us)))"
 )
 _PAGE = (
     r"(?:web\s*site|site|home\s*page|web\s*page|online\s+help|help\s*(?:cent(?:re|er)|pages?"
@@ -84,6 +84,19 @@ _NOT_ASKING = rx(
 )
 _ASKING_IF_DONE = rx(
     r"\b(?:have|did|has|were|was)\s+you\b|\bif\s+you(?:'ve|\s+have|\s+already)\b|\balready\b"
+    r"|\byou(?:'ve|\s+have)\s+(?:been\s+able\s+to|managed\s+to)"
+    r"|\b(?:link|send|share|tell|show|confirm|provide)\s+(?:us|me)\b[^.!?]*\?"
+)
+# The agent will contact the team themself: that is help, not a redirect.
+_WE_DO_IT = rx(
+    r"\b(?:we|i)(?:'ll|'d|'ve|\s+will|\s+would|\s+can|\s+could|\s+shall|\s+have|\s+are\s+going\s+to"
+    r"|'re\s+going\s+to|'m\s+going\s+to|\s+am\s+going\s+to)?\s+(?:now\s+|also\s+|just\s+)?$"
+)
+# A bare "on our website" counts only where the sentence sends them there.
+_SENDS = rx(
+    r"\b(?:please|kindly|just|simply|you\s+(?:can|could|may|might|will|'ll|should|need|must|have\s+to)"
+    r"|you'll|can\s+be|(?:is|are)\s+(?:available|listed|shown|explained|found)|check|visit|see|find"
+    r"|use|go|head|report|submit|claim|apply|track|log\s+in|sign\s+in)\b"
 )
 _SPECIFIC = rx(
     r"\b(?:try(?:ing)?|restart|re-?start|reboot|reset|update|updating|reinstall|re-?install|clear"
@@ -124,6 +137,10 @@ _ASKED_WHERE = rx(
     r"|\bcan\s+i\s+(?:ring|call|phone|speak|talk|e-?mail|contact|write|visit|chat)"
     r"|\b(?:what|which)\s+(?:page|site|link|number|form|e-?mail|address|team|department)"
     r"|\bhow\s+long\s+(?:does|will|do|did|should|would)\b"
+    r"|\b(?:want|like|need)\s+to\s+(?:know|have|get)\s+(?:your|the)\s+(?:[\w-]+\s+){0,4}?(?:number"
+    r"|e-?mail|address|location|contact|details|link)"
+    r"|\b(?:send|give|tell|provide)\s+(?:me|us)\s+(?:with\s+)?(?:your|the|a)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:number|e-?mail|address|contact|link)"
 )
 
 _SUGGESTION = (
@@ -131,6 +148,7 @@ _SUGGESTION = (
     "specific article or step, or say what you will do and when."
 )
 _GUARDS = {"unless_before": _NOT_ASKING, "unless_sentence": _ASKING_IF_DONE}
+_NOT_US = rx(_NOT_ASKING.pattern, "|", _WE_DO_IT.pattern)
 
 CUES = (
     Cue(rx(r"\b", _FORM), "Sends the customer to a generic form.", _SUGGESTION, **_GUARDS),
@@ -144,18 +162,24 @@ CUES = (
             r"|(?:information|info|details|answers?)\s+(?:is\s+|are\s+)?(?:on|in|at)"
             r"|via|through|contact\s+us\s+(?:on|via|through))\s+",
             _WEB_PLACE,
-            r"|(?<=\s)(?:on|in|at|via|through|from)\s+",
-            _WEB_PLACE,
         ),
         "Sends the customer to a general web page or help centre.",
         _SUGGESTION,
         **_GUARDS,
     ),
     Cue(
+        rx(r"(?<=\s)(?:on|in|at|via|through|from)\s+", _WEB_PLACE),
+        "Sends the customer to a general web page or help centre.",
+        _SUGGESTION,
+        only_after=_SENDS,
+        **_GUARDS,
+    ),
+    Cue(
         rx(r"\b", _CONTACT, r"\s+", _GENERIC_TEAM, r"\b"),
         "Sends the customer to a general phone line or team.",
         _SUGGESTION,
-        **_GUARDS,
+        unless_before=_NOT_US,
+        unless_sentence=_ASKING_IF_DONE,
     ),
     Cue(
         rx(
