@@ -237,7 +237,7 @@ def _print_pr(rule: str, c: Counter[str]) -> None:
 RISKY_CONFIG = CoachConfig(
     rules={
         "risky_promise": {
-            "min_lead_hours": {"refund": 72, "replace": 48, "deliver": 24, "fix": 4},
+            "min_lead_hours": {"refund": 72, "replace": 48, "deliver": 24, "visit": 24, "fix": 4},
             "business_hours": {
                 "timezone": "Europe/London",
                 "weekly": {d: ["09:00-17:30"] for d in ("mon", "tue", "wed", "thu", "fri")},

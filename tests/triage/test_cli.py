@@ -159,3 +159,15 @@ def test_help_explains_the_format() -> None:
     assert result.exit_code == 0
     for words in ("--text-column", "--id-column", "--output", "--fast", "severity", "reasons"):
         assert words in result.output
+
+
+def test_custom_topic_from_workspace_examples(tmp_path: Path) -> None:
+    settings = tmp_path / "topics.json"
+    topic = {"id": "roaming", "label": "Roaming", "examples": ["roaming charges abroad"]}
+    settings.write_text(
+        json.dumps({"topics": {"custom": [topic], "custom_threshold": 0.5}}), encoding="utf-8"
+    )
+    csv = "text\nwhy was I charged so much for roaming abroad in Spain?\nthanks a lot!\n"
+    _, records, _ = run(tmp_path, csv, "--settings", str(settings))
+    assert records[0]["topic"] == "roaming"
+    assert records[1]["topic"] != "roaming"

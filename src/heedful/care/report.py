@@ -23,8 +23,9 @@ seen. Definitions:
 * **contacts who wrote more than once** — people who had to chase (two or more messages before
   the first reply) or who opened more than one conversation in the period.
 
-A conversation's agent is whoever sent its first reply (else its owner); a promise's agent is
-its owner.
+A conversation's agent is whoever sent its first reply (else its owner), and its brand the
+channel account that sent that reply (else the account it was addressed to); a promise's agent
+is its owner.
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ class _Msg:
     inbound: bool
     at: datetime
     agent_id: int | None
+    account_id: int | None
     text: str
 
 
@@ -255,6 +257,7 @@ def _messages(session: Session, ids: list[int], until: datetime) -> dict[int, li
                 Message.direction,
                 Message.created_at,
                 Message.agent_id,
+                Message.channel_account_id,
                 Message.text,
             )
             .where(
@@ -264,9 +267,9 @@ def _messages(session: Session, ids: list[int], until: datetime) -> dict[int, li
             )
             .order_by(Message.created_at, Message.id)
         )
-        for conv, direction, at, agent_id, text in rows:
+        for conv, direction, at, agent_id, account_id, text in rows:
             inbound = direction == Direction.INBOUND.value
-            found[conv].append(_Msg(inbound, as_utc(at), agent_id, text))
+            found[conv].append(_Msg(inbound, as_utc(at), agent_id, account_id, text))
     return found
 
 
@@ -293,9 +296,7 @@ def _all_facts(
         if c.channel not in calendars:
             calendars[c.channel] = load_calendar(session, workspace.id, c.channel)
         found = _facts(c, messages.get(c.id, []), calendars[c.channel], until)
-        found.brand = (
-            brands.get(c.channel_account_id) if c.channel_account_id else None
-        ) or NO_BRAND
+        found.brand = _brand(messages.get(c.id, []), c.channel_account_id, brands)
         found.agent = _agent_name(messages.get(c.id, []), c.owner_id, names)
         policy = match_policy(
             policies, c.channel, visibility.get(c.id, Visibility.PUBLIC), c.priority
@@ -348,6 +349,18 @@ def _unanswered_since(msgs: list[_Msg]) -> datetime | None:
         elif not m.inbound:
             waiting = None
     return waiting
+
+
+def _brand(msgs: list[_Msg], account_id: int | None, handles: dict[int, str | None]) -> str:
+    """The account that answered first (several brands may answer one public thread), else the
+    account the conversation was addressed to."""
+    start = next((m.at for m in msgs if m.inbound), None)
+    replied = next(
+        (m.account_id for m in msgs if not m.inbound and m.account_id and start and m.at >= start),
+        None,
+    )
+    chosen = replied or account_id
+    return (handles.get(chosen) if chosen else None) or NO_BRAND
 
 
 def _agent_name(msgs: list[_Msg], owner_id: int | None, names: dict[int, str]) -> str:

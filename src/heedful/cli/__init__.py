@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "heedful.cli.worker",
     "heedful.cli.coach",
     "heedful.cli.promises",
+    "heedful.cli.report",
     "heedful.cli.admin",
     "heedful.cli.triage",
 )
@@ -49,6 +50,7 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
     "outbox": ("heedful.cli.worker",),
     "coach": ("heedful.cli.coach",),
     "promises": ("heedful.cli.promises",),
+    "report": ("heedful.cli.report",),
     "admin": ("heedful.cli.admin",),
     "triage": ("heedful.cli.triage",),
 }

@@ -14,7 +14,9 @@ from typing import Any
 from heedful.domain.enums import Direction, MessageKind, Visibility
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass is ~5x slower to build, and an import builds millions.
+# Treat instances as values all the same (use dataclasses.replace to change one).
+@dataclass(slots=True)
 class Author:
     """Who wrote a message, as the platform identifies them."""
 
@@ -43,7 +45,7 @@ class Attachment:
     ref: str | None = None  # where Heedful stored it (e.g. "blob:sha256:…")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InboundEvent:
     """One message, as a source saw it, before Heedful stores it.
 

@@ -61,10 +61,15 @@ def _sqlite_rows(
     ]
     docs = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
     out = []
+    memo: dict[datetime | None, str | None] = {None: None}  # many rows share a time
     for row in rows:
         values = list(row)
         for i in times:
-            values[i] = _sqlite_datetime(values[i])
+            value = values[i]
+            text_value = memo.get(value)
+            if text_value is None and value is not None:
+                text_value = memo[value] = _sqlite_datetime(value)
+            values[i] = text_value
         for i in docs:
             values[i] = json.dumps(values[i])
         out.append(values)

@@ -112,8 +112,8 @@ class Analyser:
 
     def _topics(self, probabilities: list[HeadProbabilities]) -> list[str]:
         builtin = [TOPIC_IDS[int(np.argmax(p.topic))] for p in probabilities]
-        if not self.topics.custom:
-            return builtin
+        if not self.topics.custom or all(p.embedding is None for p in probabilities):
+            return builtin  # custom topics need the network's embedding (the full pass)
         if self._matcher is None:
             self._matcher = CustomTopicMatcher(self.topics, self._encoder())
         matcher = self._matcher

@@ -89,10 +89,10 @@ NOT_SHOUTING = frozenset(
 
 
 def _shouting(text: str) -> bool:
-    caps = [w for w in SHOUT_WORD.findall(text) if w not in NOT_SHOUTING]
+    caps = {w for w in SHOUT_WORD.findall(text) if w not in NOT_SHOUTING}
     letters = [c for c in text if c.isalpha()]
     upper_share = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 12 else 0.0
-    return len(caps) >= 2 or upper_share > 0.6
+    return len(caps) >= 3 or upper_share > 0.6
 
 
 def anger(text: str) -> Signal | None:
@@ -103,7 +103,7 @@ def anger(text: str) -> Signal | None:
         cues.append("!!!")
     swearing = PROFANITY.findall(text)
     if swearing:
-        cues.append("abusive words")
+        cues.append("harsh words")
     repeated = [m.group(0) for m in REPEAT_FAILURE.finditer(text)]
     if not repeated and "!" in text:
         repeated = [m.group(0) for m in WEAK_REPEAT.finditer(text)]
@@ -122,13 +122,14 @@ LEAVING = _words(
     r"cancel(l?ing)? my (account|contract|subscription|membership|order|service|plan)|"
     r"(i'?m|i am|we'?re) (leaving|done with you|done)|tak(e|ing) my (business|money) elsewhere|"
     r"never (again|use you|fly(ing)? with you|buy(ing)? from you|shop(ping)? (with|at))|"
-    r"(last|final) time i|lost a customer|former customer|going to a competitor)"
+    r"(this is|that was) the (last|final) time|lost a customer|former customer|"
+    r"going to a competitor)"
 )
 ESCALATING = _words(
-    r"(regulator|ombudsman|ofcom|ofgem|ofwat|fca|ftc|fcc|cfpb|dot|caa|bbb|"
+    r"(regulators?|ombudsman|ofcom|ofgem|ofwat|fca|ftc|fcc|cfpb|bbb|"
     r"better business bureau|trading standards|watchdog|citizens advice|"
     r"lawyers?|solicitors?|attorneys?|legal action|sue|suing|small claims|court|"
-    r"the press|journalists?|newspapers?|media|bbc|watchdog|report(ing)? you)"
+    r"the press|the media|journalists?|newspapers?|bbc|report(ing)? you)"
 )
 
 
@@ -195,8 +196,10 @@ def urgency(text: str) -> Signal | None:
 # --- a question that needs an answer ---------------------------------------------------------
 
 ASKING = re.compile(
-    r"(^|[.!?]\s+|\n)\s*(@\w+\s+)*(how|what|when|where|why|who|which|can|could|will|would|"
-    r"is|are|do|does|did|has|have|should|any(one|body)?|please|pls|plz)\b",
+    r"(^|[.!]\s+|\n)\s*(@\w+\s+)*(hi|hey|hello)?[ ,!]*"
+    r"((how|what|when|where|why|who|which)\b|"
+    r"(can|could|will|would|is|are|do|does|did|has|have|should)\s+"
+    r"(you|i|we|they|it|there|this|that|my|your|someone|anyone|somebody|anybody)\b)",
     re.IGNORECASE,
 )
 RHETORICAL = re.compile(r"\b(why (do|would) i bother|are you (kidding|serious)|seriously\?)", re.I)

@@ -215,7 +215,11 @@ def create_conversations(db: Database, brand: Brand, count: int) -> list[int]:
 
 
 def queue_replies(
-    db: Database, queue: JobQueue, conversations: list[int], count: int, chunk: int = 250
+    db: Database,
+    queue: JobQueue | None,
+    conversations: list[int],
+    count: int,
+    chunk: int = 250,
 ) -> None:
     clock = SystemClock()
     for start in range(0, count, chunk):
@@ -292,6 +296,16 @@ def wait_until(
             raise TimeoutError(f"{what} did not finish within {timeout:.0f} s")
         time.sleep(every)
     return time.monotonic() - started
+
+
+def bench_app() -> Any:
+    """``uvicorn --factory heedful.workers.scaleout:bench_app``: ``heedful serve``'s app, which
+    also knows the fake channel (benchmarks only)."""
+    from heedful.web.main import app_from_env
+
+    app = app_from_env()
+    app.state.channels.resolve = resolver_with_fake
+    return app
 
 
 # -- command line ------------------------------------------------------------------------------

@@ -93,8 +93,35 @@ CUES = (
         "Polices the customer's feelings or tone.",
         _FEELINGS_SUGGESTION,
         unless_before=rx(
-            r"(?:\bnot\s+saying|\bnever\s+said|\bno\s+one\s+is\s+saying|\bif)\b[^.!?]{0,20}$"
+            r"(?:\bnot\s+saying|\bnever\s+said|\bno\s+one\s+is\s+saying|\bif|\bdon't\s+(?:feel|think)"
+            r"\s+you\s+(?:have|need)\s+to|\byou\s+don't\s+(?:have|need)\s+to|\bnobody\s+should\s+tell\s+you\s+to"
+            r"|\bno\s+need\s+to|\bnever\s+(?:ask|tell)\s+(?:you|anyone)\s+to)\b[^.!?]{0,20}$"
         ),
+    ),
+    Cue(
+        rx(
+            r"\b(?:let's|please|kindly)\s+(?:keep\s+(?:it|this|things)\s+(?:civil|polite|respectful"
+            r"|calm|friendly)|be\s+(?:civil|polite|respectful))"
+            r"|\b(?:shouting|swearing|being\s+rude|getting\s+angry|abuse|insults|caps|tweeting\s+us"
+            r"\s+(?:like\s+this|repeatedly))\s+(?:won't|will\s+not|doesn't|does\s+not|isn't|is\s+not)"
+            r"\s+(?:help|get|make|going\s+to)"
+        ),
+        "Polices the customer's tone.",
+        _FEELINGS_SUGGESTION,
+    ),
+    Cue(
+        rx(
+            r"\b(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+(?:a\s+|an\s+)?(?:very\s+|quite\s+|rather"
+            r"\s+|pretty\s+|really\s+)?(?:strong|serious|big|bold|wild|unfair|baseless|unfounded"
+            r"|sweeping|harsh)\s+(?:accusation|allegation|claim|statement|thing\s+to\s+say)"
+            r"|\b(?:our|the)\s+(?:[\w-]+\s+){0,2}?(?:team|staff|agents?|drivers?|crew|colleagues"
+            r"|advisors?|advisers?|people|employees|engineers?)\s+(?:doesn't|don't|does\s+not|do\s+not"
+            r"|would\s+never|never|wouldn't|would\s+not|can't|cannot)\s+\w+[^.!?]{0,30}?\b(?:customers"
+            r"|anyone|people|passengers|guests|callers|members)\b"
+        ),
+        "Argues with the customer's account in public.",
+        _ARGUE_SUGGESTION,
+        unless_sentence=rx(r"\?\s*$"),
     ),
     Cue(
         rx(r"(?:^|[.!?]\s*|\bplease\s+|\bjust\s+)relax\b(?!ing|ed)"),
@@ -156,7 +183,10 @@ CUES = (
             r"|\bworse\s+things\s+happen"
             r"|\bcould\s+(?:be|have\s+been)\s+worse\b|\bnot\s+the\s+end\s+of\s+the\s+world"
             r"|\blook\s+on\s+the\s+bright\s+side|\byou(?:'ll|\s+will)\s+survive"
-            r"|\bthat's\s+(?:just\s+)?(?:how|the\s+way)\s+(?:it|things)\s+(?:is|are|works?|goes)"
+            r"|\b(?:that's|that\s+is|it's|it\s+is|this\s+is)\s+(?:just\s+|simply\s+)?(?:how|the\s+way)"
+            r"\s+(?:it|things|the\s+\w+|\w+s)\s+(?:is|are|works?|goes|go)\b"
+            r"|\bhappens?\s+(?:sometimes|occasionally|from\s+time\s+to\s+time|to\s+everyone|all\s+the"
+            r"\s+time|a\s+lot)\b"
             r"|\b(?:you|we)\s+can't\s+please\s+everyone|\bnot\s+everyone\s+(?:can|will)\s+be\s+happy"
             r"|\b(?:you're|you\s+are)\s+the\s+only\s+(?:one|person|customer)"
             r"|\bno\s+one\s+else\s+(?:has\s+)?complain"

@@ -15,7 +15,8 @@ from heedful.coach.rules.base import Rule
 from heedful.coach.rules.cues import rx
 
 _DETAIL = (
-    r"(?:your|the\s+(?=\w+\s+(?:number|no|#|reference|ref|code)))\s*(?:full\s+)?(?:(?:order|account"
+    r"(?:your|the\s+(?=\w+\s+(?:number|no|#|reference|ref|code)))\s*(?:full\s+|home\s+|house\s+)?"
+    r"(?:(?:[\w-]+\s+){0,3}?(?:and|&)\s+)?(?:(?:house|flat|door)\s+number|(?:order|account"
     r"|acct|booking|reference|ref|tracking|membership|policy|customer|loyalty|card|phone|mobile"
     r"|contact|telephone|cell|confirmation|reservation|passport|ticket)\s*(?:number|no\.?|#"
     r"|details|ref(?:erence)?|code)|e-?mail(?:\s+address)?|(?:home\s+|postal\s+|delivery\s+"
@@ -24,7 +25,8 @@ _DETAIL = (
     r"|personal\s+details|account\s+details|contact\s+details|card\s+details|bank\s+details)"
 )
 _ASK = rx(
-    r"\b(?:send|give|tell|share|provide|post|reply(?:\s+here)?\s+with|respond(?:\s+here)?\s+with|tweet|include|confirm"
+    r"\b(?:send|give|tell|share|provide|post|reply(?:\s+here)?\s+with|respond(?:\s+here)?\s+with"
+    r"|tweet|include|confirm|pop|drop|put|leave|type|add|write"
     r"|let\s+us\s+know|let\s+me\s+know|what(?:'s|\s+is|\s+are)|can\s+(?:we|i)\s+(?:have|get|take)"
     r"|may\s+(?:we|i)\s+(?:have|get|take)|need)\b[^.!?]{0,30}?\b",
     _DETAIL,

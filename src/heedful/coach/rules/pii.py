@@ -44,8 +44,20 @@ _ALNUM_REF = re.compile(
 )
 _OURS_BEFORE = re.compile(
     r"(?:\b(?:call|ring|phone|contact|reach|text|message|whatsapp|e-?mail|write\s+to|dm)\s+us\b"
-    r"|\b(?:give|drop)\s+us\s+a\b|\bour\b[^.!?]{0,30}|\bthe\s+(?:helpline|hotline|number|line)"
-    r"\b[^.!?]{0,15}|\b(?:helpline|hotline|freephone|toll[-\s]free)\b[^.!?]{0,15})[^.!?]{0,25}$",
+    r"|\b(?:give|drop)\s+us\s+a\b|\bour\b[^.!?]{0,30}|\bthe\s+(?:helpline|hotline|line)"
+    r"\b[^.!?]{0,15}|\b(?:helpline|hotline|freephone|toll[-\s]free)\b[^.!?]{0,15}"
+    r"|\bmy\s+(?:direct\s+)?(?:line|number|extension|desk)\b[^.!?]{0,15})[^.!?]{0,25}$"
+    # a number or address the customer is asked to use: "contact Environmental Services on …"
+    r"|\b(?:call|ring|phone|contact|reach|dial|text|whatsapp)\s+(?!(?:you|your|u)\b)"
+    r"(?:[\w&'-]+\s+){0,5}?(?:directly\s+)?(?:on|at)\s*$"
+    r"|(?:^|[.!?]\s*|\bplease\s+|\bkindly\s+|\bjust\s+)(?:send|forward|e-?mail|write|submit)\s+"
+    r"(?:[\w']+\s+){0,5}?to\s*$",
+    re.IGNORECASE,
+)
+_FREE_MAIL = re.compile(
+    r"^(?:g(?:oogle)?mail|yahoo|hotmail|outlook|live|msn|icloud|me|mac|aol|proton(?:mail)?|pm|gmx"
+    r"|mail|yandex|zoho|btinternet|sky|virginmedia|talktalk|comcast|verizon|att|orange|free|web"
+    r"|qq|163|126)\.",
     re.IGNORECASE,
 )
 _BUSINESS_PHONE = re.compile(
@@ -55,7 +67,8 @@ _ROLE_MAILBOX = re.compile(
     r"^(?:support|help|care|info|hello|contact|customerservices?|customer\.?care|service|team"
     r"|enquiries|inquiries|complaints|feedback|no-?reply|press|media|social|privacy|security"
     r"|abuse|billing|sales|accounts|bookings|reservations|dpo|data\.?protection"
-    r"|orders|returns|customerrelations)\b",
+    r"|orders|returns|customerrelations|claims|damage|damages|refunds|payments|accounts?payable"
+    r"|reception|office|admin(?=@[\w.-]*(?:brand|example))|noreply|helpdesk|service\w*|guest\w*)\b",
     re.IGNORECASE,
 )
 _STREET = re.compile(
@@ -150,9 +163,11 @@ def _emails(text: str, cfg: PiiSettings) -> Iterator[Personal]:
     for match in _EMAIL.finditer(text):
         address = match.group(0).lower()
         local, _, domain = address.partition("@")
-        if address in public or domain in public or _ROLE_MAILBOX.match(local):
+        if address in public or domain in public:
             continue
-        if not _offered_as_ours(text, match.start(), cfg):
+        if _FREE_MAIL.match(domain) or not (
+            _ROLE_MAILBOX.match(local) or _offered_as_ours(text, match.start(), cfg)
+        ):
             yield Personal(match.start(), match.end(), "e-mail address")
 
 

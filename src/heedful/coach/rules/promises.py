@@ -31,7 +31,8 @@ _ACTION = re.compile(
     r"\s+touch|reach\s+out|contact|call|ring|phone|e-?mail|message|dm|text|update|follow\s+up"
     r"|refund|replace|send|credit|compensate|escalate|chase|arrange|deliver|process|review"
     r"|let\s+you\s+know|keep\s+you\s+(?:posted|updated|informed)|find\s+out|reply|respond"
-    r"|investigat\w*|raise|pass|feed\s+back|reimburse|rebook|waive|cancel|issue|ship)\b",
+    r"|investigat\w*|raise|pass|feed\s+back|reimburse|rebook|waive|cancel|issue|ship|deal\s+with"
+    r"|get\s+(?:\w+\s+){0,3}?(?:round|out|over|sent|fixed|sorted|back|done))\b",
     re.IGNORECASE,
 )
 _WAITS_ON_CUSTOMER = re.compile(
@@ -58,6 +59,12 @@ _ASKS_CUSTOMER = re.compile(
 )
 
 
+_ROUGH_TIME = re.compile(
+    r"\b(?:the\s+same\s+day|same[\s-]day|today|tonight|this\s+(?:morning|afternoon|evening|week)"
+    r"|within\s+the\s+hour|first\s+thing|by\s+(?:the\s+)?end\s+of)\b",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"\b(?:the\s+one|the\s+\w+|which|that)\s*$", re.IGNORECASE)
 _ON_EVENT = re.compile(
     r"\b(?:when|once)\s+(?:it's|it\s+is|it\s+has|the\s+\w+\s+(?:is|has)|we\s+(?:have|hear"
     r"|know))\b",
@@ -87,7 +94,11 @@ def _worth_flagging(draft: DraftAnalysis, promise: ExtractedPromise) -> bool:
     if not _ACTION.search(span) or _PLEASANTRY.search(span) or _ON_EVENT.search(span):
         return False
     sentence = draft.sentence_at(promise.start)
+    if _ROUGH_TIME.search(draft.plain, promise.start, sentence.end):
+        return False  # "the same day", "tonight": a time the customer can hold them to
     before = draft.plain[sentence.start : promise.start]
+    if _RELATIVE.search(before):
+        return False  # "the account we'll refund to" describes, it doesn't promise
     if _WAITS_ON_CUSTOMER.search(before):
         return False
     previous = [s for s in draft.sentences if s.end <= sentence.start]
@@ -98,12 +109,36 @@ def _default_leads() -> dict[str, float]:
     return {"refund": 72.0, "replace": 48.0, "deliver": 24.0, "fix": 4.0}
 
 
+def _default_team_actions() -> list[str]:
+    return ["call", "dm", "email", "reply", "update", "visit", "investigate", "escalate", "other"]
+
+
+# The extractor's "send" covers both "send you the link" and "send a replacement": the words
+# of the promise say which lead time applies.
+_REPLACE = re.compile(r"\breplac\w*|\bnew\s+(?:one|card|unit|device|phone|handset)\b", re.I)
+_DISPATCH = re.compile(r"\b(?:send|sending|sent|post|posting|dispatch\w*)\b", re.I)
+_DELIVER = re.compile(r"\bdeliver\w*|\bdispatch\w*|\barriv\w*", re.I)
+
+
+def promise_kind(promise: ExtractedPromise, span: str) -> str:
+    """The promise's action, with "send" told apart into replace / deliver where it says so."""
+    if promise.action == "send" and _REPLACE.search(span) and not _DISPATCH.search(span):
+        return "replace"  # "you'll have a new card by …"; sending one out today is keepable
+    if promise.action == "send" and _DELIVER.search(span):
+        return "deliver"
+    return promise.action
+
+
 class RiskyPromiseSettings(RuleSettings):
     min_lead_hours: dict[str, float] = Field(
         default_factory=_default_leads,
         description="the soonest an action of each kind can honestly be promised",
     )
     default_min_lead_hours: float = Field(0.0, ge=0)
+    team_actions: list[str] = Field(
+        default_factory=_default_team_actions,
+        description="actions the team does itself: only these are risky when it is closed",
+    )
     business_hours: dict[str, Any] | None = Field(
         None, description="a BusinessCalendar spec; promises when the team is closed are risky"
     )
@@ -125,7 +160,8 @@ class RiskyPromiseRule(Rule[RiskyPromiseSettings]):
             # no time, a time already past, or "right away" (due now) is not a time to check
             if promise.due_at is None or promise.due_at <= draft.now + timedelta(minutes=1):
                 continue
-            problem = self._problem(promise, promise.due_at, draft.now)
+            kind = promise_kind(promise, draft.plain[promise.start : promise.end])
+            problem = self._problem(kind, promise.due_at, draft.now)
             if problem:
                 yield self.finding(
                     promise.start,
@@ -134,14 +170,12 @@ class RiskyPromiseRule(Rule[RiskyPromiseSettings]):
                     "Promise a time your team can keep: check the SLA and the opening hours.",
                 )
 
-    def _problem(self, promise: ExtractedPromise, due: datetime, now: datetime) -> str | None:
-        lead = self.settings.min_lead_hours.get(
-            promise.action, self.settings.default_min_lead_hours
-        )
+    def _problem(self, kind: str, due: datetime, now: datetime) -> str | None:
+        lead = self.settings.min_lead_hours.get(kind, self.settings.default_min_lead_hours)
         if due < now + timedelta(hours=lead):
-            return f"Sooner than a {promise.action} can usually be done ({lead:g} h)."
+            return f"Sooner than a {kind} can usually be done ({lead:g} h)."
         calendar = self.settings.calendar
-        if calendar is not None and _closed_at(calendar, due):
+        if calendar is not None and kind in self.settings.team_actions and _closed_at(calendar, due):
             return "Due when the team is closed."
         return None
 

@@ -16,6 +16,8 @@ from heedful.coach.rules.base import Rule
 
 DEFAULT_PATTERN = (
     r"(?:(?:[\^*~/]|-{1,2}|–|—)\s?[A-Z][\w.]{0,24}(?:\s[A-Z][\w.]{0,20})?"
+    r"|(?<=\s)(?:[\^*~/]|-{1,2}|–|—)\s?[a-z][a-z.]{1,24}"
+    r"|(?<=\s)[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*\([^()\n]{1,30}\)"
     r"|\^\s?[A-Za-z]{1,4}"
     r"|(?i:thanks|thank\s+you|cheers|regards|best|kind\s+regards|many\s+thanks|best\s+wishes"
     r"|take\s+care|speak\s+soon|warm\s+regards|sincerely),?\s+[A-Z][a-z]+\.?"
