@@ -55,10 +55,10 @@ format: venv
 	$(BIN)/ruff check --fix src tests bench eval
 
 bench: venv
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 eval: venv
-	@for script in eval/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in eval/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Triage models (src/heedful/triage/models/, see MODEL_CARD.md there): deterministic, CPU, slow
 # (about an hour on 2 free cores). torch is pinned first so pip takes the CPU wheel.
@@ -67,6 +67,7 @@ models: venv
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	$(BIN)/python training/train_linear.py
 	HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false nice -n 10 $(BIN)/python training/train_triage.py
+	$(BIN)/python training/train_topic_head.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from twcs_gen import generate  # noqa: E402
+from _twcs_gen import generate  # noqa: E402
 
 from heedful.services.importers.twcs import parse_twcs_time  # noqa: E402
 from heedful.store.db import Database  # noqa: E402

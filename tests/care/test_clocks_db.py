@@ -82,13 +82,14 @@ def test_stored_business_hours_and_policies(world: World) -> None:
 
 
 def test_the_tick_runs_as_a_periodic_job(world: World) -> None:
-    from heedful.care import jobs  # noqa: PLC0415
+    from heedful.care import jobs
 
     registry = JobRegistry()
     jobs.register(registry)
     assert {job.name for job in registry if job.is_periodic} == {
-        "care.sla_tick", "care.promise_tick"
-    }  # fmt: skip
+        "care.sla_tick",
+        "care.promise_tick",
+    }
     world.clock.set(T0)
     world.ingest([event("q1", author=customer("sam"))])
     world.clock.advance(minutes=70)

@@ -42,24 +42,36 @@ def test_drafting_agents_see_each_other_and_presence_expires(world: World) -> No
     with world.db.write() as s:
         leave_conversation(s, world.conversation_of(s, "q1").id, world.ben)
     with world.db.session() as s:
-        assert others_here(s, world.conversation_of(s, "q1").id, world.anna,
-                           now=world.clock.now()) == []  # fmt: skip
+        assert (
+            others_here(s, world.conversation_of(s, "q1").id, world.anna, now=world.clock.now())
+            == []
+        )
 
 
 def test_a_reply_on_a_stale_view_needs_confirmation(world: World) -> None:
     world.clock.set(T0)
     world.ingest([event("q1", author=customer("sam"), text="My order is late")])
     with world.db.write() as s:
-        presence = open_conversation(s, world.conversation_of(s, "q1"), world.anna,
-                                     clock=world.clock)  # fmt: skip
+        presence = open_conversation(
+            s, world.conversation_of(s, "q1"), world.anna, clock=world.clock
+        )
         seen = presence.seen_message_id
     with world.db.session() as s:
         ensure_fresh_view(s, world.conversation_of(s, "q1").id, seen)  # nothing new: fine
-    world.ingest([event("q2", author=customer("sam"), reply_to="q1", minutes=3,
-                        text="Actually it just arrived, cancel the complaint")])  # fmt: skip
+    world.ingest(
+        [
+            event(
+                "q2",
+                author=customer("sam"),
+                reply_to="q1",
+                minutes=3,
+                text="Actually it just arrived, cancel the complaint",
+            )
+        ]
+    )
     with world.db.session() as s:
         conv_id = world.conversation_of(s, "q1").id
-        with pytest.raises(ConflictError, match="1 new customer message arrived.*just arrived"):
+        with pytest.raises(ConflictError, match=r"1 new customer message arrived.*just arrived"):
             ensure_fresh_view(s, conv_id, seen)
         ensure_fresh_view(s, conv_id, seen, confirmed=True)
 
@@ -70,13 +82,16 @@ def test_signatures_per_channel_counted_in_the_limit(world: World) -> None:
         assert workspace is not None
         anna = world.agent(s, world.anna)
         settings = update_care_settings(
-            s, workspace,
+            s,
+            workspace,
             {"signatures": {"facebook": " – {first_name}", "email": "\n\n{name}\n{team}"}},
             clock=world.clock,
-        )  # fmt: skip
+        )
         assert render_signature(settings, agent=anna, workspace=workspace, channel="x") == " ^AB"
-        assert render_signature(settings, agent=anna, workspace=workspace,
-                                channel="facebook") == " – Anna"  # fmt: skip
+        assert (
+            render_signature(settings, agent=anna, workspace=workspace, channel="facebook")
+            == " – Anna"
+        )
         assert render_signature(settings, agent=anna, workspace=workspace, channel="email") == (
             "\n\nAnna Bell\nThe Acme team"
         )
@@ -84,11 +99,21 @@ def test_signatures_per_channel_counted_in_the_limit(world: World) -> None:
             " – The Acme team"
         )
         text = "x" * 276
-        assert signed_reply(text, settings=settings, agent=anna, workspace=workspace,
-                            channel="x", limit=280).length == 280  # fmt: skip
+        assert (
+            signed_reply(
+                text, settings=settings, agent=anna, workspace=workspace, channel="x", limit=280
+            ).length
+            == 280
+        )
         with pytest.raises(ValidationFailed, match="with its signature '\\^AB' the reply is 281"):
-            signed_reply(text + "y", settings=settings, agent=anna, workspace=workspace,
-                         channel="x", limit=280)  # fmt: skip
+            signed_reply(
+                text + "y",
+                settings=settings,
+                agent=anna,
+                workspace=workspace,
+                channel="x",
+                limit=280,
+            )
     assert sign("Thanks! ^AB", " ^AB").text == "Thanks! ^AB"  # signing twice changes nothing
     assert len(world.events("workspace.settings_changed")) == 1
 

@@ -32,11 +32,17 @@ def test_first_replier_owns_and_later_messages_on_another_channel_follow(world: 
     world.ingest([event("t1", author=customer("sam"), minutes=20)])
     world.ingest([event("t2", outbound=True, reply_to="t1", minutes=25)])
     with world.db.write() as s:
-        after_outbound(s, message=world.message(s, "t2"), conversation=world.conversation_of(s, "t1"),
-                       agent=world.agent(s, world.anna), clock=world.clock)  # fmt: skip
+        after_outbound(
+            s,
+            message=world.message(s, "t2"),
+            conversation=world.conversation_of(s, "t1"),
+            agent=world.agent(s, world.anna),
+            clock=world.clock,
+        )
     # Sam e-mails: a new identity, linked to the same person, on another channel.
-    world.ingest([event("m1", author=customer("sam@example.com"), channel="email",
-                        private=True, minutes=60)])  # fmt: skip
+    world.ingest(
+        [event("m1", author=customer("sam@example.com"), channel="email", private=True, minutes=60)]
+    )
     with world.db.write() as s:
         twitter = s.scalar(select(ContactIdentity).where(ContactIdentity.external_id == "sam"))
         mail = s.scalar(
@@ -56,8 +62,9 @@ def test_off_shift_owner_does_not_get_the_new_conversation(world: World) -> None
     world.clock.set(FRIDAY_MORNING)
     world.ingest([event("t1", author=customer("sam"), minutes=20)])
     with world.db.write() as s:
-        claim_conversation(s, world.conversation_of(s, "t1"), world.agent(s, world.anna),
-                           clock=world.clock)  # fmt: skip
+        claim_conversation(
+            s, world.conversation_of(s, "t1"), world.agent(s, world.anna), clock=world.clock
+        )
         for agent in (world.anna, world.ben, world.lena):
             clock_in(s, world.ws, agent, clock=world.clock)
         clock_out(s, world.ws, world.anna, clock=world.clock)
@@ -65,8 +72,9 @@ def test_off_shift_owner_does_not_get_the_new_conversation(world: World) -> None
     world.ingest([event("t9", author=customer("sam"), minutes=26 * 60)])  # a new thread next day
     world.clock.set(datetime(2026, 11, 21, 11, 30, tzinfo=UTC))
     with world.db.write() as s:
-        routed = route_conversations(s, world.ws, [world.conversation_of(s, "t9").id],
-                                     clock=world.clock)  # fmt: skip
+        routed = route_conversations(
+            s, world.ws, [world.conversation_of(s, "t9").id], clock=world.clock
+        )
     assert [(r.agent_id, r.reason) for r in routed] == [(world.ben, "least_loaded")]
 
 
@@ -99,8 +107,10 @@ def test_outside_hours_without_shifts_nobody_is_assigned(world: World) -> None:
     world.clock.set(datetime(2026, 11, 21, 22, 0, tzinfo=UTC))  # Saturday night
     world.ingest([event("t1", author=customer("sam"))])
     with world.db.write() as s:
-        assert route_conversations(s, world.ws, [world.conversation_of(s, "t1").id],
-                                   clock=world.clock) == []  # fmt: skip
+        assert (
+            route_conversations(s, world.ws, [world.conversation_of(s, "t1").id], clock=world.clock)
+            == []
+        )
 
 
 def test_hand_over_needs_a_note_that_the_next_owner_sees_first(world: World) -> None:
@@ -109,12 +119,20 @@ def test_hand_over_needs_a_note_that_the_next_owner_sees_first(world: World) -> 
     with world.db.write() as s:
         conversation = world.conversation_of(s, "t1")
         anna, ben = world.agent(s, world.anna), world.agent(s, world.ben)
-        assert assign_conversation(s, conversation, anna, by_agent=None, note=None,
-                                   clock=world.clock) is None  # fmt: skip
+        assert (
+            assign_conversation(s, conversation, anna, by_agent=None, note=None, clock=world.clock)
+            is None
+        )
         with pytest.raises(ValidationFailed, match="hand-over needs a note"):
             assign_conversation(s, conversation, ben, by_agent=anna, note=" ", clock=world.clock)
-        assign_conversation(s, conversation, ben, by_agent=anna, clock=world.clock,
-                            note="Refund promised by Friday; customer prefers e-mail.")  # fmt: skip
+        assign_conversation(
+            s,
+            conversation,
+            ben,
+            by_agent=anna,
+            clock=world.clock,
+            note="Refund promised by Friday; customer prefers e-mail.",
+        )
         assert conversation.owner_id == world.ben
         assert not claim_conversation(s, conversation, anna, clock=world.clock)
     with world.db.write() as s:

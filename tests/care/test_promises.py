@@ -102,6 +102,8 @@ TIMED = [
     ("Hopefully we'll have it back up and running by tomorrow.", "2026-11-21T17:00:00+00:00"),
     ("Tomorrow morning, someone from billing will call you.", "2026-11-21T12:00:00+00:00"),
     ("I'll look into it and call you back tomorrow afternoon.", "2026-11-21T17:00:00+00:00"),
+    ("Please give us 48 hours to investigate.", "2026-11-22T16:05:00+00:00"),
+    ("It should be back up in the next half hour.", "2026-11-20T16:35:00+00:00"),
 ]
 
 
@@ -192,6 +194,14 @@ def test_a_vague_clause_joined_to_a_timed_one_is_one_promise() -> None:
         "I'll check with the warehouse and get back to you by Monday.", CLOCK.now()
     )
     assert promise.action == "reply" and not promise.vague
+
+
+def test_verbs_joined_by_and_with_their_own_times_are_two_promises() -> None:
+    text = "I'll chase the warehouse on Monday and update you by Wednesday at the latest."
+    first, second = extract_promises(text, CLOCK.now(), "Europe/London")
+    assert (first.action, first.time_text) == ("investigate", "Monday")
+    assert (second.action, second.span) == ("update", "update you by Wednesday at the latest")
+    assert due("Please give us a call within 24 hours.") == []  # a request, not a promise
 
 
 def test_negation_in_one_clause_does_not_cancel_the_next() -> None:

@@ -21,12 +21,17 @@ from tests.factories import T0, customer, event
 
 
 def reply(world: World, external_id: str, text: str, minutes: float, **kw: object) -> None:
-    world.ingest([event(external_id, outbound=True, reply_to="q1", text=text, minutes=minutes,
-                        **kw)])  # fmt: skip
+    world.ingest(
+        [event(external_id, outbound=True, reply_to="q1", text=text, minutes=minutes, **kw)]
+    )
     with world.db.write() as s:
-        after_outbound(s, message=world.message(s, external_id),
-                       conversation=world.conversation_of(s, "q1"),
-                       agent=world.agent(s, world.anna), clock=world.clock)  # fmt: skip
+        after_outbound(
+            s,
+            message=world.message(s, external_id),
+            conversation=world.conversation_of(s, "q1"),
+            agent=world.agent(s, world.anna),
+            clock=world.clock,
+        )
 
 
 @pytest.fixture
@@ -53,7 +58,8 @@ def test_reply_records_owned_promises_with_due_times(asked: World) -> None:
         assert timed.remind_at == datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
         assert vague.vague and vague.due_at is None and vague.remind_at is None
         assert [p["action"] for p in open_promises_for_contact(s, conv.contact_id or 0)] == [
-            "call", "investigate"
+            "call",
+            "investigate",
         ]
     assert len(asked.events("promise.made")) == 2
 
@@ -122,8 +128,9 @@ def test_mark_kept_and_cancel_by_hand(asked: World) -> None:
             mark_kept(s, call, agent_id=asked.anna, clock=asked.clock)
         with pytest.raises(ValidationFailed):
             cancel_promise(s, card, agent_id=asked.anna, reason="", clock=asked.clock)
-        cancel_promise(s, card, agent_id=asked.anna, reason="customer collected in store",
-                       clock=asked.clock)  # fmt: skip
+        cancel_promise(
+            s, card, agent_id=asked.anna, reason="customer collected in store", clock=asked.clock
+        )
     assert states(asked) == [("call", "kept"), ("send", "cancelled")]
     asked.clock.advance(timedelta(days=30))
     with asked.db.write() as s:

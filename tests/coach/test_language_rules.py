@@ -130,3 +130,113 @@ def test_generic_redirect_positive(coach: Coach, text: str) -> None:
 @pytest.mark.parametrize("text", NOT_REDIRECT)
 def test_generic_redirect_negative(coach: Coach, text: str) -> None:
     assert "generic_redirect" not in rules(coach, text)
+
+
+# --- added with the held-out evaluation ------------------------------------------------------
+
+MORE_BLAME = [
+    "Buffering is usually caused by your home wifi.",
+    "Servers are up, it's your connection mate.",
+    "Account security is the player's responsibility, per our Terms of Service.",
+    "The card was used with the correct PIN, so the transactions were authorised by you.",
+    "Our status page shows all systems operational. Please check your integration.",
+    "The front desk followed our policy correctly.",
+    "The sender needs to raise a claim, not the recipient.",
+]
+MORE_NOT_BLAME = [
+    "It wasn't your provider, it was us: a faulty update on our side. Fixed now, sorry.",
+    "It's not caused by your router — the fault is at our exchange.",
+    "Is it possible the issue is with your router? Let's check together.",
+    "In line with your request, I've cancelled the order.",
+]
+
+
+@pytest.mark.parametrize("text", MORE_BLAME)
+def test_more_blame(coach: Coach, text: str) -> None:
+    assert "blame" in rules(coach, text)
+
+
+@pytest.mark.parametrize("text", MORE_NOT_BLAME)
+def test_more_not_blame(coach: Coach, text: str) -> None:
+    assert "blame" not in rules(coach, text)
+
+
+@pytest.mark.parametrize(
+    ("customer", "reply"),
+    [
+        ("What's the number for your fraud team?", "It's 0800 555 0101, open 24/7. ^AB"),
+        ("Is there a complaints form?", "There is — it's at hotel.example/complaints. ^AB"),
+        ("Can I ring someone about my claim?", "Of course — call our claims line on 0345 600 1234."),
+    ],
+)
+def test_answering_where_to_get_help_is_not_a_redirect(
+    coach: Coach, customer: str, reply: str
+) -> None:
+    assert "generic_redirect" not in rules(coach, reply, customer=customer)
+
+
+def test_the_same_redirect_unasked_is_flagged(coach: Coach) -> None:
+    assert "generic_redirect" in rules(
+        coach, "Please call our claims line on 0345 600 1234.", customer=ANGRY
+    )
+
+
+def test_we_contacting_the_team_is_not_a_redirect(coach: Coach) -> None:
+    assert "generic_redirect" not in rules(coach, "Thanks. I'll get in touch with our team.")
+
+
+def test_an_apology_earlier_in_the_thread_counts(coach: Coach) -> None:
+    from heedful.coach import Draft
+
+    draft = Draft("Can you DM us your account number?", customer=ANGRY)
+    assert "no_empathy" in {f.rule for f in coach.check(draft)}
+    earlier = ("I'm so sorry, three days without internet is awful.",)
+    again = Draft(draft.text, customer=ANGRY, earlier=earlier)
+    assert "no_empathy" not in {f.rule for f in coach.check(again)}
+
+
+def test_word_list_rules_stay_quiet_in_another_language(coach: Coach) -> None:
+    reply = "¡Oh, no! Esto no debería ser así. Dinos, ¿qué es lo que está pasando?"
+    assert rules(coach, reply, customer=ANGRY) == set()
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "someone took £600 from my account using my card details and your fraud team hung up",
+        "Bins not collected for 3 weeks now on Elm Road. Rats everywhere. Reported it twice.",
+        "Brown water coming out of the taps since this morning, is it safe??",
+    ],
+)
+def test_upset_without_angry_words(coach: Coach, customer: str) -> None:
+    assert "no_empathy" in rules(coach, "Please DM us your details.", customer=customer)
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "What's the number for your fraud team?",
+        "I cant connect my broker with the app on iOS 11, any suggestions?",
+        "Thanks for the quick reply! I got it to work after reinstalling.",
+    ],
+)
+def test_calm_questions_need_no_apology(coach: Coach, customer: str) -> None:
+    assert "no_empathy" not in rules(coach, "Please DM us your details.", customer=customer)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "That's a very strong accusation.",
+        "Let's keep it civil please, shouting won't get this fixed any faster.",
+        "Our fraud team doesn't hang up on customers.",
+        "Overbooking happens sometimes, it's how the industry works.",
+    ],
+)
+def test_more_dismissive(coach: Coach, reply: str) -> None:
+    assert "dismissive" in rules(coach, reply, customer=ANGRY)
+
+
+def test_inviting_anger_is_not_policing_it(coach: Coach) -> None:
+    reply = "Please don't feel you have to calm down for us, you have every right to be angry."
+    assert "dismissive" not in rules(coach, reply, customer=ANGRY)

@@ -22,7 +22,7 @@ from heedful.services.agents import add_member, create_agent
 from heedful.services.auth import create_api_token, use_hash_parameters
 from heedful.services.ingest import ingest_events
 from heedful.services.saved_views import save_view
-from heedful.services.workspaces import create_workspace
+from heedful.services.workspaces import add_channel_account, create_workspace
 from heedful.store import search
 from heedful.store.db import Database
 from heedful.store.tables import ContactIdentity, Conversation
@@ -59,6 +59,11 @@ def build_world(db: Database, clock: FrozenClock) -> World:
     with db.write() as s:
         a = create_workspace(s, slug="acme", name="Acme Mobile", clock=clock)
         b = create_workspace(s, slug="zebra", name=f"{B_MARKER} Air", clock=clock)
+        for channel, handle in (("x", "AcmeHelp"), ("mastodon", "acme@social.example")):
+            add_channel_account(
+                s, a, channel=channel, external_id=handle, handle=handle, clock=clock
+            )
+        add_channel_account(s, b, channel="x", external_id="zebra", handle="ZebraAir", clock=clock)
         agents = {}
         for name, ws, role in (
             ("anna", a, "agent"),
@@ -80,7 +85,12 @@ def build_world(db: Database, clock: FrozenClock) -> World:
             s,
             a.id,
             [
-                event("a1", author=customer("ca", display_name="Maya Lind"), text="router broken"),
+                event(
+                    "a1",
+                    author=customer("ca", display_name="Maya Lind"),
+                    text="router broken",
+                    account_ref="AcmeHelp",
+                ),
                 event(
                     "a2",
                     author=customer("ca2", display_name="Maya Lind"),
@@ -147,7 +157,10 @@ def app_factory(
 
     def make(**overrides: object) -> TestClient:
         cfg = settings.model_copy(update=overrides) if overrides else settings
-        client = TestClient(create_app(cfg, database=db, clock=clock), follow_redirects=False)
+        app = create_app(cfg, database=db, clock=clock)
+        app.state.stream_poll_seconds = 0.05  # live updates: short streams in tests
+        app.state.stream_max_seconds = 0.3
+        client = TestClient(app, follow_redirects=False)
         client.__enter__()
         clients.append(client)
         return client

@@ -6,12 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from heedful.clock import FrozenClock
 from heedful.config import Settings
+from heedful.services.agents import add_member, create_agent
+from heedful.services.auth import create_api_token
 from heedful.services.ingest import ingest_events
 from heedful.services.workspaces import create_workspace
 from heedful.store.db import Database
+from heedful.store.tables import Workspace
 from heedful.web.api.schemas import ConversationPage, ConversationPublic
 from heedful.web.app import create_app
 from tests.factories import customer, event
@@ -36,9 +41,20 @@ def client(settings: Settings, db: Database, clock: FrozenClock) -> Iterator[Tes
         from heedful.store import search
 
         search.index_pending(session)
+        token = _member_of_both(session, clock)
     app = create_app(settings, database=db, clock=clock)
     with TestClient(app) as test_client:
+        test_client.headers["authorization"] = f"Bearer {token}"
         yield test_client
+
+
+def _member_of_both(session: Session, clock: FrozenClock) -> str:
+    """An agent of both workspaces, signed in with an API token."""
+    agent = create_agent(session, email="api@example.com", name="Api User", clock=clock)
+    for workspace in session.scalars(select(Workspace)):
+        add_member(session, agent, workspace, role="agent", clock=clock)
+    plain, _ = create_api_token(session, agent, "tests", clock=clock)
+    return plain
 
 
 def test_conversations_newest_activity_first_with_cursor_pagination(client: TestClient) -> None:

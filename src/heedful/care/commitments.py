@@ -88,7 +88,11 @@ _ARRANGED = re.compile(
     r"|set\s+up|requested|due|planned|expected|pencill?ed|set\s+to)\b",
     re.I,
 )
-_ALLOW = re.compile(r"\ballow\b", re.I)
+_ALLOW = re.compile(
+    r"\ballow\b|\bgive\s+us\b(?=\s+(?:up\s+to\s+|about\s+)?(?:[\d.-]+|an?|one|two|three|a\s+few"
+    r"|a\s+couple\s+of)\s*(?:working\s+|business\s+)?(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b)",
+    re.I,
+)
 
 _WORD = re.compile(r"[\w'’-]+|[^\w\s]")
 _BOUNDARY_WORDS = words(

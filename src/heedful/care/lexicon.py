@@ -73,6 +73,7 @@ BRAND_VERBS = _verbs(
     (
         "send",
         rf"(?:send|post|ship|dispatch|deliver|courier|replace|swap|exchange){_V}"
+        rf"(?!\s+(?:you\s+)?(?:an?\s+)?(?:update|confirmation|reply|answer))"
         rf"|mail{_V}\s+(?:out|you|it)|get\s+(?:a|the|your)\s+(?:new|replacement)\s+\w+\s+(?:out|to)",
     ),
     (
@@ -97,7 +98,8 @@ BRAND_VERBS = _verbs(
         rf"updat\w*|keep\s+you\s+(?:posted|updated|informed|in\s+the\s+loop|up\s+to\s+date"
         rf"|advised)|let\s+you\s+know|confirm{_V}|inform{_V}|notify|notifie[sd]|advise{_V}\s+you"
         rf"|have\s+(?:an?\s+|more\s+|some\s+|further\s+)?(?:update|news|answer|information|info"
-        rf"|feedback|details|an\s+update)|send\s+(?:you\s+)?(?:an?\s+)?(?:update|confirmation)"
+        rf"|feedback|details|an\s+update)|(?:send|post|give){_V}\s+(?:you\s+)?(?:an?\s+)?"
+        rf"(?:update|confirmation)"
         rf"|share\s+(?:an?\s+)?(?:update|news)",
     ),
     (

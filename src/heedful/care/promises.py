@@ -36,7 +36,8 @@ from heedful.care.lexicon import (
     action_for_nouns,
     best_action,
 )
-from heedful.care.when import Exact, Resolved, Resolver, iter_groups
+from heedful.care.phrases import Exact, iter_groups
+from heedful.care.when import Resolved, Resolver
 from heedful.clock import ensure_utc
 from heedful.domain.promises import ExtractedPromise
 
@@ -132,7 +133,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def _drafts(text: str, start: int, end: int, resolver: Resolver) -> list[_Draft]:
     sentence = text[start:end]
-    anchors = find_anchors(sentence)
+    anchors = _split_coordinated(sentence, find_anchors(sentence))
     drafts: list[_Draft] = []
     previous_subject = "brand"
     for i, anchor in enumerate(anchors):
@@ -146,6 +147,22 @@ def _drafts(text: str, start: int, end: int, resolver: Resolver) -> list[_Draft]
         elif drafts:
             drafts[-1] = replace(drafts[-1], joined_to_next=False)
     return drafts
+
+
+def _split_coordinated(sentence: str, anchors: list[Anchor]) -> list[Anchor]:
+    """ "I'll chase the warehouse on Monday and update you by Wednesday": two promises, each
+    with its own time, when the verbs joined by "and" both name one."""
+    result: list[Anchor] = []
+    for i, anchor in enumerate(anchors):
+        result.append(anchor)
+        seg_end = anchors[i + 1].start if i + 1 < len(anchors) else len(sentence)
+        for m in _AND.finditer(sentence, anchor.vp_start, seg_end):
+            before = any(iter_groups(sentence, result[-1].vp_start, m.start()))
+            after = any(iter_groups(sentence, m.end(), seg_end))
+            verb = _match_lexicon(_strip_fillers(sentence[m.end() : seg_end]), anchor.subject, "")
+            if before and after and verb:
+                result.append(replace(anchor, start=m.end(), vp_start=m.end(), needs_time=False))
+    return result
 
 
 def _draft(

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "heedful.cli.channels",
     "heedful.cli.worker",
     "heedful.cli.coach",
+    "heedful.cli.help_articles",
     "heedful.cli.promises",
     "heedful.cli.report",
     "heedful.cli.admin",

@@ -5,14 +5,20 @@ The flags and the JSON shapes are a stable interface for checking from outside."
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import orjson
 import typer
 
-from heedful.cli.common import clean_errors, err_console, fail, out_console
-from heedful.errors import InputRejected
+from heedful.errors import HeedfulError, InputRejected
+
+# Nothing heavy at import time (no database, no rich console): `heedful coach` is run once per
+# draft by scripts, so its start-up is most of its cost.
+P = ParamSpec("P")
+R = TypeVar("R")
 
 HELP = """Check a draft reply and print the coach's findings.
 
@@ -33,6 +39,28 @@ customer is treated as calm when `--customer` is absent. `--history` lines are
 
 def register(app: typer.Typer) -> None:
     app.command("coach", help=HELP)(coach_command)
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    _say(f"error: {message}")
+    return typer.Exit(code)
+
+
+def clean_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Heedful's own errors become one line on stderr and exit status 1, not a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except HeedfulError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper
 
 
 @clean_errors
@@ -74,9 +102,7 @@ def coach_command(
     if history is not None:
         shared, errors = read_history(history)
         for error in errors:
-            err_console.print(
-                f"{history}:{error.line}: skipped: {error.reason}", highlight=False, soft_wrap=True
-            )
+            _say(f"{history}:{error.line}: skipped: {error.reason}")
     index = build_index(shared) if shared else None
     if batch is not None:
         _run_batch(coach, batch, shared, index, as_json)
@@ -117,7 +143,7 @@ def _run_batch(coach: Any, path: Path, shared: list[Any], index: Any, as_json: b
             result = check_batch_line(coach, line, shared, index)
         except InputRejected as exc:
             item_id = getattr(exc, "item_id", None)
-            err_console.print(f"{path}:{number}: {exc.reason}", highlight=False, soft_wrap=True)
+            _say(f"{path}:{number}: {exc.reason}")
             result = {"id": item_id, "error": f"line {number}: {exc.reason}"}
         if as_json:
             _print_json(result)
@@ -132,20 +158,15 @@ def _print_json(value: Any) -> None:
 
 def _print_human(text: str, findings: list[dict[str, Any]]) -> None:
     if not findings:
-        out_console.print("No findings.")
+        print("No findings.")
     for f in findings:
         quoted = text[f["start"] : f["end"]]
-        out_console.print(
-            f"{f['severity']:5} {f['rule']}: {f['message']} — “{quoted}”\n"
-            f"      → {f['suggestion']}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        print(f"{f['severity']:5} {f['rule']}: {f['message']} — “{quoted}”\n      → {f['suggestion']}")
 
 
 def _print_human_result(result: dict[str, Any]) -> None:
     if "error" in result:
-        out_console.print(f"{result['id']}: error: {result['error']}", highlight=False)
+        print(f"{result['id']}: error: {result['error']}")
         return
     rules = ", ".join(f"{f['rule']} ({f['severity']})" for f in result["findings"]) or "ok"
-    out_console.print(f"{result['id']}: {rules}", highlight=False)
+    print(f"{result['id']}: {rules}")

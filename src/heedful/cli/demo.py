@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from heedful.cli.common import clean_errors, open_database, out_console
-from heedful.clock import SystemClock
+from heedful.clock import Clock, SystemClock
 from heedful.store import search
 from heedful.store.tables import Workspace
 
@@ -36,6 +37,7 @@ def register(app: typer.Typer) -> None:
                 counts = create_demo(session, clock, seed=seed)
             with db.write() as session:
                 search.index_pending(session)
+                _triage_all(session, clock)
         from heedful.services.demo import DEMO_PASSWORD
 
         out_console.print(
@@ -45,3 +47,13 @@ def register(app: typer.Typer) -> None:
             f"anna@acme.example (agent) or nadia@northwind.example (another brand), "
             f"password: {DEMO_PASSWORD}"
         )
+
+
+def _triage_all(session: Session, clock: Clock) -> None:
+    """Triage the demo's messages (its conversations get their priorities and reasons)."""
+    from heedful.store.tables import Message
+    from heedful.triage.service import triage_messages
+
+    for workspace_id in session.scalars(select(Workspace.id)).all():
+        ids = session.scalars(select(Message.id).where(Message.workspace_id == workspace_id)).all()
+        triage_messages(session, workspace_id, ids, clock=clock, stage="fast")

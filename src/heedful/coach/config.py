@@ -52,11 +52,14 @@ def phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
 
 
 class CoachConfig(BaseModel):
-    """A workspace's coach settings: ``rules`` maps a rule id to that rule's settings."""
+    """A workspace's coach settings (``workspace.settings["coach"]``): ``rules`` maps a rule id
+    to that rule's settings; ``signature_required`` says whether the workspace signs its
+    replies (a request can still say otherwise)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    signature_required: bool = False
 
     def raw_settings(self, rule_id: str) -> dict[str, Any]:
         return self.rules.get(rule_id, {})

@@ -6,13 +6,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from heedful.clock import Clock, SystemClock
 from heedful.coach.analysis import DraftAnalysis, PromiseExtractor
-from heedful.coach.canned import SentReplyIndex
 from heedful.coach.config import CoachConfig
 from heedful.coach.draft import Draft
 from heedful.coach.findings import Finding, sort_findings
@@ -21,6 +20,9 @@ from heedful.coach.registry import rule_classes
 from heedful.coach.rules.base import Rule
 from heedful.domain.promises import ExtractedPromise
 from heedful.errors import ConfigError
+
+if TYPE_CHECKING:
+    from heedful.coach.canned import SentReplyIndex
 
 log = logging.getLogger(__name__)
 

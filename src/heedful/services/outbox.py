@@ -141,6 +141,25 @@ def has_due_work(session: Session, now: datetime) -> bool:
     return session.execute(_due_query(now).limit(1)).first() is not None
 
 
+def next_due_at(session: Session, now: datetime) -> datetime | None:
+    """When the next queued reply may be sent (its retry time, or its account's rate-limit
+    hold, whichever is later); None when nothing is waiting."""
+    account = table_of(ChannelAccount)
+    waiting = (
+        select(OUTBOX.c.next_attempt_at, STATE.c.send_blocked_until)
+        .join(account, account.c.id == OUTBOX.c.channel_account_id)
+        .outerjoin(STATE, STATE.c.channel_account_id == OUTBOX.c.channel_account_id)
+        .where(OUTBOX.c.state == QUEUED, account.c.status == "active")
+        .order_by(OUTBOX.c.next_attempt_at)
+        .limit(200)
+    )
+    times = [
+        max(attempt_at, blocked) if blocked is not None else attempt_at
+        for attempt_at, blocked in session.execute(waiting)
+    ]
+    return min(times, default=None)
+
+
 # -- 2. sending --------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from heedful.triage.linear import LinearModel, default_linear
 from heedful.triage.priority import TextAnalysis
 from heedful.triage.signals import SignalRegistry, builtin_registry
 from heedful.triage.taxonomy import SENTIMENTS, SEVERITIES, TOPIC_IDS, TopicSettings
-from heedful.triage.topics import CustomTopicMatcher
+from heedful.triage.topics import CustomTopicMatcher, embedding_topic_head
 
 Mode = Literal["fast", "full"]
 DEFAULT_RUNTIME: dict[str, Any] = {
@@ -93,11 +93,15 @@ class Analyser:
         sentiment = np.mean([p[name] for name in runtime["sentiment_heads"]], axis=0)
         share = float(runtime["complaint_linear_share"])
         complaint = (1 - share) * float(p["complaint"][1]) + share * float(fast["complaint"][1])
+        topic = p["topic"]
+        second = embedding_topic_head()
+        if second is not None:
+            topic = ((topic + second.probabilities(out.embedding)) / 2).astype(np.float32)
         return HeadProbabilities(
             sentiment=sentiment.astype(np.float32),
             complaint=complaint,
             severity=p["severity"],
-            topic=p["topic"],
+            topic=topic,
             embedding=out.embedding,
         )
 

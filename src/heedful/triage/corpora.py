@@ -231,25 +231,64 @@ def load_twcs(data: Path) -> list[Example]:
 
 
 OUTAGE_PATTERN = re.compile(
-    r"\b(is|are|been|went|still|servers?|service|site|app|website|network) (down|offline)\b"
-    r"|\boutages?\b|\bno (service|signal|internet|wifi|connection)\b"
-    r"|\b(won'?t|will not|doesn'?t|not) (load|connect)\b",
+    r"\b(is|are|been|went|still|servers?|service|site|app|website|network|internet|wifi|cable|"
+    r"tv|power|system|everything|it)\s+(is\s+|are\s+)?(down|offline)\b|\boutages?\b|"
+    r"\bno (service|signal|internet|wifi|connection|power|cable)\b|"
+    r"\b(won'?t|will not|doesn'?t|does not|can'?t|cannot|not) (load|connect)\b|"
+    r"\bdown (again|for|since)\b",
     re.IGNORECASE,
+)
+WEAK_OUTAGE_FILES = (
+    "twcs_first5000.csv",
+    "twcs_kaggle_sample.csv",
+    "twcs_spotifycares_inbound.csv",
 )
 WEAK_OUTAGE_CAP = 400
 
 
 def load_weak_outage(data: Path) -> list[Example]:
     """Unlabelled inbound TWCS tweets that plainly say a service is down (weak labels)."""
-    path = data / "twcs_samples" / "twcs_spotifycares_inbound.csv"
     out: list[Example] = []
-    for row in _rows(path):
-        text = row.get("text", "")
-        if len(out) < WEAK_OUTAGE_CAP and OUTAGE_PATTERN.search(text):
-            out.append(
-                Example("weak_outage", text, split_of("weak", normalise(text)), topic="outage")
-            )
+    for name in WEAK_OUTAGE_FILES:
+        for row in _rows(data / "twcs_samples" / name):
+            text = row.get("text", "")
+            inbound = row.get("inbound", "True") == "True"
+            if inbound and len(out) < WEAK_OUTAGE_CAP and OUTAGE_PATTERN.search(text):
+                split = split_of("weak", normalise(text))
+                out.append(Example("weak_outage", text, split, topic="outage"))
     return out
+
+
+# A few outage messages written for this project (outage is rare in the labelled sets).
+SEED_OUTAGE = (
+    "your app has been down all morning",
+    "is the website down? it won't load for me",
+    "internet down again in my area, any eta for a fix?",
+    "no signal at all since last night, is there an outage?",
+    "servers are down and I can't log in to play",
+    "the service is offline for everyone here",
+    "payments page keeps timing out, is something down?",
+    "streaming stopped working for the whole street, outage?",
+    "phone lines are dead and the site is down too",
+    "broadband has dropped out three times today",
+    "is there a known outage? nothing works",
+    "app crashes on launch for everyone since the update, servers down?",
+    "power cut in our town, when will it be back on?",
+    "your network is down across the city",
+    "email service down again, cannot send anything",
+    "the tv service has been off since 6pm",
+    "card payments failing everywhere, is your system down?",
+    "no mobile data for hours, what is going on",
+    "website shows 503 error all day",
+    "the whole platform is unreachable right now",
+)
+
+
+def load_seed_outage(data: Path) -> list[Example]:
+    return [
+        Example("seed_outage", text, split_of("seed", normalise(text)), topic="outage")
+        for text in SEED_OUTAGE
+    ]
 
 
 LOADERS: dict[str, Callable[[Path], list[Example]]] = {
@@ -260,6 +299,7 @@ LOADERS: dict[str, Callable[[Path], list[Example]]] = {
     "banking77": load_banking,
     "twcs": load_twcs,
     "weak_outage": load_weak_outage,
+    "seed_outage": load_seed_outage,
 }
 
 

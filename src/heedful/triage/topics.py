@@ -7,10 +7,34 @@ is at least the workspace's threshold. Otherwise the built-in topic stands.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
-from heedful.triage.encoder import Encoder, FloatArray
+from heedful.triage.encoder import MODELS_DIR, Encoder, FloatArray, softmax
 from heedful.triage.taxonomy import TopicSettings
+
+TOPIC_HEAD_FILE = MODELS_DIR / "triage-topic.npz"
+
+
+class EmbeddingTopicHead:
+    """A logistic-regression topic head on the network's embedding (see train_topic_head.py)."""
+
+    def __init__(self, coef: FloatArray, bias: FloatArray) -> None:
+        self.coef = coef
+        self.bias = bias
+
+    def probabilities(self, embedding: FloatArray) -> FloatArray:
+        return softmax(self.coef @ embedding + self.bias)
+
+
+@cache
+def embedding_topic_head() -> EmbeddingTopicHead | None:
+    """The shipped head, or None when the model was built without one."""
+    if not TOPIC_HEAD_FILE.is_file():
+        return None
+    with np.load(TOPIC_HEAD_FILE) as data:
+        return EmbeddingTopicHead(data["coef"].astype(np.float32), data["bias"].astype(np.float32))
 
 
 class CustomTopicMatcher:

@@ -17,6 +17,7 @@ from heedful.config import Settings
 from heedful.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from heedful.services.auth import TooManyAttempts
 from heedful.store.db import Database
+from heedful.web.api.coach import router as coach_router
 from heedful.web.api.conversations import router as conversations_router
 from heedful.web.api.me import router as me_router
 from heedful.web.api.stream import router as stream_router
@@ -34,6 +35,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Every router of the app, REST API first. A new one is added here, and is then covered by the
 # sign-in guard, CSRF checks and the tenant-isolation test matrix without anything else.
 ROUTERS = (
+    coach_router,
     conversations_router,
     me_router,
     stream_router,

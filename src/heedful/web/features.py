@@ -46,13 +46,34 @@ def channel_info(channel: str) -> ChannelInfo:
 
 
 def signature_for(workspace: Workspace, agent: Agent | None, channel: str, public: bool) -> str:
-    """The signature appended to a reply on send (shown in the composer's preview)."""
-    if agent is None:
-        return ""
-    if public:
-        template = channel_info(channel).signature
-        return template.format(initials=agent.initials, name=agent.name.split()[0])
-    return f"\n\n{agent.name.split()[0]}, {workspace.name}"
+    """The signature the care workflow appends on send (shown in the composer's preview).
+    Public replies are signed in the workspace's format for the channel; private messages
+    too, since they name who answers."""
+    from heedful.care.config import care_settings
+    from heedful.care.signatures import render_signature
+
+    return render_signature(
+        care_settings(workspace), agent=agent, workspace=workspace, channel=channel
+    )
+
+
+def sign_text(workspace: Workspace, agent: Agent | None, channel: str, text: str) -> str:
+    """``text`` as it will be sent: signed once, refused when the signature makes it too long
+    for a channel that counts plain characters."""
+    from heedful.care.config import care_settings
+    from heedful.care.signatures import signed_reply
+
+    info = channel_info(channel)
+    limit = info.max_length if info.length_unit == "characters" else None
+    signed = signed_reply(
+        text,
+        settings=care_settings(workspace),
+        agent=agent,
+        workspace=workspace,
+        channel=channel,
+        limit=limit,
+    )
+    return signed.text
 
 
 # -- the reply coach --------------------------------------------------------------------------
@@ -110,20 +131,30 @@ def send_reply(
     conversation: Conversation,
     text: str,
     *,
-    agent_id: int | None,
+    agent: Agent | None,
     visibility: Visibility,
     clock: Clock,
+    queue: Any = None,
 ) -> Message:
-    """Send through the outbox when delivery is installed; until then write a queued
-    outbound message (``heedful.services.queued_replies``)."""
-    from heedful.services.queued_replies import queue_reply
+    """Write the reply and its outbox row in the caller's transaction (the delivery worker
+    posts it); returns the outbound message."""
+    from heedful.services.replies import send_reply as queue_reply
 
-    return queue_reply(
-        session, conversation, text, agent_id=agent_id, visibility=visibility, clock=clock
+    sent = queue_reply(
+        session,
+        agent=agent,
+        conversation=conversation,
+        text=text,
+        visibility=visibility,
+        clock=clock,
+        queue=queue,
     )
+    message = session.get(Message, sent.message_id)
+    assert message is not None
+    return message
 
 
-# -- triage, care workflow: slots -------------------------------------------------------------
+# -- triage and the care workflow -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -133,26 +164,68 @@ class Reason:
 
 
 def triage_reasons(session: Session, conversation_ids: list[int]) -> dict[int, list[Reason]]:
-    """Each conversation's priority reasons (strongest first). Slot: triage."""
-    from heedful.triage.service import conversation_reasons  # triage area
+    """Each conversation's priority reasons, strongest first (triage)."""
+    from heedful.triage.service import conversation_reasons
 
-    found = conversation_reasons(session, conversation_ids)
+    found = conversation_reasons(session, conversation_ids) if conversation_ids else {}
     return {
-        cid: [Reason(text=r["text"], weight=r["points"]) for r in reasons]
+        cid: [Reason(str(r.get("text", "")), r.get("points")) for r in reasons]
         for cid, reasons in found.items()
     }
 
 
-def sla_states(session: Session, conversation_ids: list[int], clock: Clock) -> dict[int, Any]:
-    """Each conversation's SLA state and time left. Slot: care workflow."""
-    return {}
+@dataclass(frozen=True)
+class SlaBadge:
+    state: str  # on_track | at_risk | breached (the care workflow's SlaStatus values)
+    label: str  # "23 min left", "breached 2 h 05 ago"
+    metric: str
+
+
+def sla_states(session: Session, conversation_ids: list[int], clock: Clock) -> dict[int, SlaBadge]:
+    """Each open conversation's most urgent SLA clock, as a badge (care workflow)."""
+    from heedful.care.clocks import sla_states as care_sla_states
+    from heedful.web.templating import duration
+
+    if not conversation_ids:
+        return {}
+    badges = {}
+    for cid, sla in care_sla_states(session, conversation_ids, clock).items():
+        left = int(sla["remaining_seconds"])
+        label = f"{duration(left)} left" if left >= 0 else f"breached {duration(-left)} ago"
+        badges[cid] = SlaBadge(str(sla["status"]), label, str(sla["metric"]).replace("_", " "))
+    return badges
 
 
 def open_promises(session: Session, contact_id: int) -> list[dict[str, Any]]:
-    """The contact's open promises. Slot: care workflow."""
-    return []
+    """The contact's open promises, soonest due first (care workflow)."""
+    from heedful.care.tracking import open_promises_for_contact
+
+    return [dict(p) for p in open_promises_for_contact(session, contact_id)]
 
 
 def ownership_available() -> bool:
-    """Whether assignment and hand-over (care workflow) are installed."""
-    return False
+    """Assignment and hand-over come from the care workflow."""
+    return True
+
+
+def handover_notes(
+    session: Session, conversation_id: int, agent_id: int | None
+) -> list[dict[str, Any]]:
+    """Hand-over notes, unread ones for this agent first (care workflow)."""
+    from heedful.care.handover import handover_notes as care_notes
+
+    notes = care_notes(session, conversation_id, for_agent_id=agent_id)
+    ids = {n.from_agent_id for n in notes} | {n.to_agent_id for n in notes}
+    names: dict[int | None, str] = dict(
+        session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(ids - {None}))).all()
+    )
+    return [
+        {
+            "note": n.note,
+            "from": names.get(n.from_agent_id),
+            "to": names.get(n.to_agent_id),
+            "unread": n.to_agent_id == agent_id and n.read_at is None,
+            "created_at": n.created_at.isoformat(),
+        }
+        for n in notes
+    ]

@@ -4,7 +4,13 @@ died (their lease ran out)."""
 
 from __future__ import annotations
 
-from heedful.services.outbox import RetryPolicy, claim_due, deliver_claimed, has_due_work
+from heedful.services.outbox import (
+    RetryPolicy,
+    claim_due,
+    deliver_claimed,
+    has_due_work,
+    next_due_at,
+)
 from heedful.workers.context import JobContext
 from heedful.workers.drain import drain
 from heedful.workers.registry import SWEEP_EVERY, JobArgs, JobRegistry
@@ -31,6 +37,15 @@ def deliver(ctx: JobContext, args: JobArgs) -> None:
         return len(claims)
 
     drain(ctx, DRAIN, batch, tuning.delivery_batch)
+    wake_when_due(ctx)
+
+
+def wake_when_due(ctx: JobContext) -> None:
+    """Retries and rate-limit holds end at known times: be there, not at the next sweep."""
+    with ctx.db.session() as session:
+        due = next_due_at(session, ctx.clock.now())
+    if due is not None and due > ctx.clock.now():
+        ctx.queue.defer(DRAIN, key=f"{DRAIN}@{int(due.timestamp())}", run_at=due)
 
 
 def sweep(ctx: JobContext, args: JobArgs) -> None:

@@ -179,7 +179,7 @@ def test_import_killed_half_way_and_rerun_equals_an_uninterrupted_run(
     database_url: str, tmp_path: Path, backend: str
 ) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
-    from twcs_gen import generate
+    from _twcs_gen import generate
 
     path = tmp_path / "big.csv"
     total = generate(path, 6000, shared_data("twcs_samples").parents[1])

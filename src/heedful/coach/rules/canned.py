@@ -12,7 +12,6 @@ from datetime import timedelta
 from pydantic import Field
 
 from heedful.coach.analysis import DraftAnalysis
-from heedful.coach.canned import MAX_COUNTED
 from heedful.coach.config import RuleSettings
 from heedful.coach.findings import Finding, Severity
 from heedful.coach.rules.base import Rule
@@ -51,6 +50,8 @@ class CannedRule(Rule[CannedSettings]):
             )
             yield _with_severity(finding, cfg.same_contact_severity)
             return
+        from heedful.coach.canned import MAX_COUNTED
+
         others = min(sum(m.others for m in matches), MAX_COUNTED)
         if others >= cfg.min_others:
             people = "person" if others == 1 else "people"

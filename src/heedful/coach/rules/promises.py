@@ -15,16 +15,18 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from heedful.care.hours import BusinessCalendar
 from heedful.coach.analysis import DraftAnalysis
 from heedful.coach.config import RuleSettings
 from heedful.coach.findings import Finding, Severity
 from heedful.coach.rules.base import Rule
 from heedful.domain.promises import ExtractedPromise
+
+if TYPE_CHECKING:
+    from heedful.care.hours import BusinessCalendar
 
 _ACTION = re.compile(
     r"\b(?:look(?:ing)?\s+into|check|investigate|fix|sort|resolve|get\s+back|come\s+back|be\s+in"
@@ -120,8 +122,16 @@ _DISPATCH = re.compile(r"\b(?:send|sending|sent|post|posting|dispatch\w*)\b", re
 _DELIVER = re.compile(r"\bdeliver\w*|\bdispatch\w*|\barriv\w*", re.I)
 
 
-def promise_kind(promise: ExtractedPromise, span: str) -> str:
-    """The promise's action, with "send" told apart into replace / deliver where it says so."""
+_REFUND = re.compile(r"\brefund\w*|\bmoney\s+back\b|\breimburs\w*", re.I)
+
+
+def promise_kind(promise: ExtractedPromise, span: str, sentence: str = "") -> str:
+    """The promise's action, with "send" told apart into replace / deliver where it says so,
+    and "other" ("you'll have it by tomorrow") read from the rest of its sentence."""
+    if promise.action == "other" and sentence:
+        for kind, pattern in (("refund", _REFUND), ("replace", _REPLACE), ("deliver", _DELIVER)):
+            if pattern.search(sentence):
+                return kind
     if promise.action == "send" and _REPLACE.search(span) and not _DISPATCH.search(span):
         return "replace"  # "you'll have a new card by …"; sending one out today is keepable
     if promise.action == "send" and _DELIVER.search(span):
@@ -147,6 +157,8 @@ class RiskyPromiseSettings(RuleSettings):
     def calendar(self) -> BusinessCalendar | None:
         if self.business_hours is None:
             return None
+        from heedful.care.hours import BusinessCalendar
+
         return BusinessCalendar.from_spec(self.business_hours)
 
 
@@ -160,7 +172,8 @@ class RiskyPromiseRule(Rule[RiskyPromiseSettings]):
             # no time, a time already past, or "right away" (due now) is not a time to check
             if promise.due_at is None or promise.due_at <= draft.now + timedelta(minutes=1):
                 continue
-            kind = promise_kind(promise, draft.plain[promise.start : promise.end])
+            sentence = draft.sentence_at(promise.start).text
+            kind = promise_kind(promise, draft.plain[promise.start : promise.end], sentence)
             problem = self._problem(kind, promise.due_at, draft.now)
             if problem:
                 yield self.finding(

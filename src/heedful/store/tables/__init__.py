@@ -11,6 +11,7 @@ from heedful.store.tables.care import (
     SlaEscalation,
     SlaPolicyRow,
 )
+from heedful.store.tables.coach import HelpArticle
 from heedful.store.tables.contact import Contact, ContactIdentity
 from heedful.store.tables.conversation import Conversation
 from heedful.store.tables.delivery import ChannelState, OutboxItem, RawEvent
@@ -36,6 +37,7 @@ __all__ = [
     "DraftPresence",
     "Event",
     "HandoverNote",
+    "HelpArticle",
     "InternalNote",
     "LoginAttempt",
     "Membership",

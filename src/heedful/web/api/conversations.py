@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from heedful.queries.conversation import contact_json, conversation_json
@@ -132,6 +132,7 @@ def create_note(
     summary="Send a reply (public) or a private message, signed by you",
 )
 def create_reply(
+    request: Request,
     conversation_id: int,
     body: ReplyCreate,
     session: WriteSessionDep,
@@ -141,5 +142,14 @@ def create_reply(
     from heedful.web.ui.conversation import send_from_composer
 
     conversation = access_conversation_by_id(session, viewer, conversation_id)
-    sent = send_from_composer(session, viewer, conversation, body.text, body.visibility, "", clock)
+    sent = send_from_composer(
+        session,
+        viewer,
+        conversation,
+        body.text,
+        body.visibility,
+        "",
+        clock,
+        request.app.state.jobs,
+    )
     return {"id": sent.id, "conversation_id": conversation.id, "external_id": sent.external_id}

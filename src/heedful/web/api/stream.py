@@ -68,21 +68,23 @@ def sse(event: str, data: Any) -> bytes:
 )
 async def stream(request: Request, viewer: ViewerDep, db: DbDep) -> StreamingResponse:
     workspace_ids = await run_in_threadpool(_workspace_ids, db, viewer)
-    poll = float(getattr(request.app.state, "stream_poll_seconds", POLL_SECONDS))
+    state = request.app.state
+    poll = float(getattr(state, "stream_poll_seconds", POLL_SECONDS))
+    lifetime = float(getattr(state, "stream_max_seconds", MAX_STREAM))
     return StreamingResponse(
-        _events(request, db, workspace_ids, poll),
+        _events(request, db, workspace_ids, poll, lifetime),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
 async def _events(
-    request: Request, db: Database, workspace_ids: list[int], poll: float
+    request: Request, db: Database, workspace_ids: list[int], poll: float, lifetime: float
 ) -> AsyncIterator[bytes]:
     last = await run_in_threadpool(latest_message_id, db)
     yield b"retry: 3000\n" + sse("ready", {"workspaces": len(workspace_ids)})
     started = beat = time.monotonic()
-    while time.monotonic() - started < MAX_STREAM and workspace_ids:
+    while time.monotonic() - started < lifetime and workspace_ids:
         await asyncio.sleep(poll)
         if await request.is_disconnected():
             return

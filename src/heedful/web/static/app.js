@@ -69,7 +69,14 @@
   function conversationKey(event, key) {
     const targets = { r: "reply-text", a: "assign-to", e: "resolve-button" };
     const el = targets[key] && document.getElementById(targets[key]);
-    if (el) { event.preventDefault(); el.focus(); el.scrollIntoView({ block: "center" }); }
+    if (!el) return;
+    event.preventDefault();
+    if (key === "e") {
+      const status = document.getElementById("status-select");
+      if (status) status.value = "resolved";
+    }
+    el.focus();
+    el.scrollIntoView({ block: "center" });
   }
 
   // -- live inbox -----------------------------------------------------------------------------
@@ -223,6 +230,11 @@
     }));
     updateCount();
     if (window.location.hash === "#composer") text.focus();
+    const focusFor = { "#assign": "assign-to", "#resolve": "resolve-button" }[window.location.hash];
+    if (focusFor && document.getElementById(focusFor)) {
+      if (focusFor === "resolve-button") document.getElementById("status-select").value = "resolved";
+      document.getElementById(focusFor).focus();
+    }
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -21,6 +21,7 @@ from heedful.store.tables import Agent, Conversation, Message, Workspace
 from heedful.web import features
 from heedful.web.access import (
     Viewer,
+    access_agent_by_id,
     access_contact_by_id,
     access_conversation_by_id,
     access_identity_by_id,
@@ -74,6 +75,8 @@ def page_context(
         "signature_private": features.signature_for(workspace, agent, conversation.channel, False),
         "coach": features.coach_available(),
         "ownership": features.ownership_available(),
+        "handovers": features.handover_notes(session, conversation.id, viewer.agent_id),
+        "statuses": ("new", "open", "waiting", "resolved"),
     }
 
 
@@ -96,6 +99,7 @@ def add_note_route(
 
 @router.post("/conversations/{conversation_id}/reply")
 def reply_route(
+    request: Request,
     conversation_id: int,
     session: WriteSessionDep,
     viewer: ViewerDep,
@@ -107,7 +111,9 @@ def reply_route(
     """Send a public reply, or a private message (taking it offline), optionally with a
     short public acknowledgement posted first."""
     conversation = access_conversation_by_id(session, viewer, conversation_id)
-    send_from_composer(session, viewer, conversation, text, mode, acknowledgement, clock)
+    send_from_composer(
+        session, viewer, conversation, text, mode, acknowledgement, clock, request.app.state.jobs
+    )
     return _back(conversation_id, "#thread-end")
 
 
@@ -119,6 +125,7 @@ def send_from_composer(
     mode: str,
     acknowledgement: str,
     clock: Clock,
+    queue: Any = None,
 ) -> Message:
     """Send what the composer holds; returns the (last) message sent."""
     if viewer.agent_id is None:
@@ -133,31 +140,29 @@ def send_from_composer(
     if private and not info.private_message:
         raise ValidationFailed(f"{conversation.channel} has no private messages")
     if private and acknowledgement.strip():
-        _send(session, viewer, workspace, agent, conversation, acknowledgement, False, clock)
-    return _send(session, viewer, workspace, agent, conversation, text, private, clock)
+        _send(session, workspace, agent, conversation, acknowledgement, False, clock, queue)
+    return _send(session, workspace, agent, conversation, text, private, clock, queue)
 
 
 def _send(
     session: Session,
-    viewer: Viewer,
     workspace: Workspace,
     agent: Agent | None,
     conversation: Conversation,
     text: str,
     private: bool,
     clock: Clock,
+    queue: Any,
 ) -> Message:
-    signature = features.signature_for(workspace, agent, conversation.channel, not private)
-    body = text.strip()
-    if signature.strip() and not body.endswith(signature.strip()):
-        body += signature
+    body = features.sign_text(workspace, agent, conversation.channel, text)
     return features.send_reply(
         session,
         conversation,
         body,
-        agent_id=viewer.agent_id,
+        agent=agent,
         visibility=Visibility.PRIVATE if private else Visibility.PUBLIC,
         clock=clock,
+        queue=queue,
     )
 
 
@@ -235,3 +240,53 @@ def _back_to(session: Session, viewer: Viewer, conversation_id: int | None) -> R
         access_conversation_by_id(session, viewer, conversation_id)
         return _back(conversation_id, "#customer-title")
     return RedirectResponse("/", status_code=303)
+
+
+# -- ownership and status (the care workflow's services) --------------------------------------
+
+
+@router.post("/conversations/{conversation_id}/assign")
+def assign_route(
+    conversation_id: int,
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+    agent_id: Annotated[int, Form()],
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Assign (or take) the conversation; taking it from another owner is a hand-over, which
+    needs a note for the next owner."""
+    from heedful.care.ownership import assign_conversation
+
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    to_agent = access_agent_by_id(session, viewer, agent_id)
+    by_agent = session.get(Agent, viewer.agent_id) if viewer.agent_id else None
+    assign_conversation(session, conversation, to_agent, by_agent=by_agent, note=note, clock=clock)
+    return _back(conversation_id, "#owner-title")
+
+
+@router.post("/conversations/{conversation_id}/status")
+def status_route(
+    conversation_id: int,
+    session: WriteSessionDep,
+    viewer: ViewerDep,
+    clock: ClockDep,
+    status: Annotated[str, Form(max_length=16)],
+) -> Response:
+    from heedful.care.clocks import set_conversation_status
+
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    set_conversation_status(session, conversation, status, agent_id=viewer.agent_id, clock=clock)
+    return _back(conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/handover-read")
+def handover_read_route(
+    conversation_id: int, session: WriteSessionDep, viewer: ViewerDep, clock: ClockDep
+) -> Response:
+    from heedful.care.handover import mark_handover_read
+
+    conversation = access_conversation_by_id(session, viewer, conversation_id)
+    if viewer.agent_id is not None:
+        mark_handover_read(session, conversation.id, viewer.agent_id, clock=clock)
+    return _back(conversation_id)

@@ -1,0 +1,162 @@
+"""The agent's day, in a real browser: sign in, work the queue by priority, see the whole
+customer, write with the coach, take it offline, send, hand over, stay in your own brand,
+and see new messages arrive live."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from heedful.domain import Author, InboundEvent
+from heedful.services.demo import DEMO_PASSWORD
+from heedful.services.pipeline import receive
+from heedful.store.tables import Conversation, Message, OutboxItem, Workspace
+from tests.browser.conftest import Server, publish_screenshot, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def sign_in(page: Any, email: str) -> None:
+    page.goto("/")
+    assert "/login" in page.url  # anonymous: sent to the sign-in page
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#queue")
+
+
+def conversation_of(server: Server, author_external_id: str) -> int:
+    with server.db.session() as s:
+        found = s.scalar(
+            select(Message.conversation_id)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Message.text.contains(author_external_id))
+            .order_by(Conversation.priority.desc(), Message.id.desc())
+            .limit(1)
+        )
+    assert found is not None
+    return int(found)
+
+
+def test_sign_in_and_the_queue_puts_the_most_urgent_first(
+    new_page: Callable[[], Any], server: Server
+) -> None:
+    page = new_page()
+    sign_in(page, "anna@acme.example")
+    first = page.locator("#queue .row").first
+    # Jay Morgan: three unanswered tweets in two hours, 332k followers (more than the brand)
+    assert "Jay Morgan" in first.inner_text()
+    first.get_by_text(re.compile(r"^Why \d+")).click()
+    assert first.locator(".reasons li").count() >= 1
+    path = screenshot(page, "inbox")
+    publish_screenshot(path, "screenshot-inbox.png")
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()
+    page.keyboard.press("Escape")
+
+
+def test_conversation_coach_offline_send(new_page: Callable[[], Any], server: Server) -> None:
+    page = new_page()
+    sign_in(page, "anna@acme.example")
+    maya = conversation_of(server, "charged me twice for October")
+    page.goto(f"/conversations/{maya}")
+    history = page.locator("#history")
+    assert "email" in history.inner_text()  # the same person's e-mail conversation
+    assert "Double charge" in history.inner_text() or "account number" in history.inner_text()
+
+    page.locator("#reply-text").fill("That's not our fault, you should contact your bank.")
+    blame = page.locator('#coach-findings .finding[data-rule="blame"]').first
+    blame.wait_for()
+    assert "warn" in blame.inner_text() or "block" in blame.inner_text()
+    screenshot(page, "conversation-coach")
+
+    page.get_by_role("button", name="Take it offline").first.click()
+    assert page.locator('input[name="mode"][value="private"]').is_checked()
+    assert page.locator("#acknowledgement").is_visible()
+    page.locator("#reply-text").fill("Sorry Maya, I'm looking at the double charge now.")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector(".message.private.outbound >> text=looking at the double charge")
+    with server.db.session() as s:
+        sent = s.execute(
+            select(Message.visibility, OutboxItem.state)
+            .join(OutboxItem, OutboxItem.message_id == Message.id)
+            .where(Message.conversation_id == maya)
+            .order_by(Message.id.desc())
+            .limit(2)
+        ).all()
+    assert sorted(v for v, _ in sent) == ["private", "public"]  # DM + public acknowledgement
+    screenshot(page, "conversation-sent")
+
+
+def test_assign_and_hand_over_with_a_note(new_page: Callable[[], Any], server: Server) -> None:
+    page = new_page()
+    sign_in(page, "anna@acme.example")
+    conv = conversation_of(server, "why has my bill gone up")
+    page.goto(f"/conversations/{conv}")
+    if page.locator("#claim").count():
+        page.locator("#claim").click()
+    page.locator("#assign-to").select_option(label="Rosa Mendes (^RM)")
+    page.locator("#handover-note").fill("Bill queried, refund agreed with billing, confirm Friday")
+    page.locator("#assign-button").click()
+    page.wait_for_selector("text=owner: Rosa Mendes")
+    rosa = new_page()
+    sign_in(rosa, "rosa@acme.example")
+    rosa.goto(f"/conversations/{conv}")
+    notes = rosa.locator(".handover")
+    assert "refund agreed with billing" in notes.inner_text()
+    assert "new for you" in notes.inner_text()
+
+
+def test_another_brand_sees_none_of_it(new_page: Callable[[], Any], server: Server) -> None:
+    page = new_page()
+    sign_in(page, "nadia@northwind.example")
+    queue = page.locator("#queue").inner_text()
+    assert "Jay Morgan" not in queue and "AcmeMobileHelp" not in queue
+    assert "NorthwindAirHelp" in queue or "Northwind" in page.content()
+    maya = conversation_of(server, "charged me twice for October")
+    response = page.goto(f"/conversations/{maya}")
+    assert response is not None and response.status == 404
+    page.goto("/?q=charged+twice")
+    assert "No conversations match." in page.content()
+
+
+def test_a_new_message_appears_live(new_page: Callable[[], Any], server: Server) -> None:
+    page = new_page()
+    sign_in(page, "anna@acme.example")
+    page.wait_for_selector('#live-status[data-state="on"]')
+    with server.db.write() as s:
+        acme = s.scalar(select(Workspace.id).where(Workspace.slug == "acme"))
+        assert acme is not None
+        receive(
+            s,
+            acme,
+            [
+                InboundEvent(
+                    channel="x",
+                    external_id="live-1",
+                    author=Author("live-user", "live_user", "Lively Person", 50),
+                    text="@AcmeMobileHelp my roaming bundle vanished mid-trip",
+                    created_at=server.clock.now(),
+                    account_ref="900001",
+                )
+            ],
+            clock=server.clock,
+        )
+    page.locator("#queue >> text=roaming bundle vanished").wait_for(timeout=15_000)
+    screenshot(page, "inbox-live")
+
+
+def test_lead_dashboard_and_admin_render(new_page: Callable[[], Any], server: Server) -> None:
+    page = new_page()
+    sign_in(page, "admin@acme.example")
+    page.goto("/dashboard")
+    assert page.locator(".tiles .tile").count() >= 5
+    assert page.locator("svg.chart").count() == 1
+    screenshot(page, "dashboard")
+    page.goto("/admin")
+    assert "Agents and roles" in page.content()
+    screenshot(page, "admin")
