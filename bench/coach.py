@@ -1,8 +1,11 @@
 """Reply-coach speed: p50/p95 of one full draft check (every rule) against a workspace history
-of 100,000 sent replies, beside a linear scan of the same history in the same run.
+of 100,000 sent replies, beside a linear scan of the same history in the same run; the same
+with triage's mood reader; and help-article suggestions over a workspace of 1,000 articles in
+SQLite (keyword search, and keyword + semantic with triage's encoder).
 
-Run: ``.venv/bin/python bench/coach.py [--history 100000] [--drafts 300]``. The history is
-generated: templated replies (canned, with names and numbers varied) mixed with unique ones.
+Run: ``.venv/bin/python bench/coach.py [--history 100000] [--drafts 300] [--articles 1000]``.
+The history and the articles are generated: templated replies (canned, with names and numbers
+varied) mixed with unique ones; articles from a small vocabulary of care topics.
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--history", type=int, default=100_000)
     parser.add_argument("--drafts", type=int, default=300)
+    parser.add_argument("--articles", type=int, default=1000)
     args = parser.parse_args()
     rng = random.Random(7)
     sent = history(args.history, rng)
@@ -121,6 +125,75 @@ def main() -> None:
         f"baseline, canned check alone by linear scan ({len(scan)} drafts): "
         f"p50 {percentile(scan, 50):.1f} ms, p95 {percentile(scan, 95):.1f} ms"
     )
+    triage_checks(checks, index)
+    if args.articles:
+        suggestions(args.articles, rng)
+
+
+def triage_checks(checks: list[Draft], index: SentReplyIndex) -> None:
+    from heedful.coach import TriageMoodReader
+
+    coach = Coach(mood_reader=TriageMoodReader(), clock=FrozenClock(NOW))
+    coach.check(checks[0], index)  # loads the triage model
+    times = []
+    for draft in checks:
+        t0 = time.perf_counter()
+        coach.check(draft, index)
+        times.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"full coach check with triage's mood reader ({len(times)} drafts): "
+        f"p50 {percentile(times, 50):.2f} ms, p95 {percentile(times, 95):.2f} ms"
+    )
+
+
+def suggestions(count: int, rng: random.Random) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from heedful.coach.help.articles import ArticleInput, import_articles
+    from heedful.coach.help.embeddings import default_embedder
+    from heedful.coach.help.suggest import suggest_articles
+    from heedful.services.workspaces import create_workspace
+    from heedful.store.db import Database
+    from heedful.store.migrate import upgrade
+
+    clock = FrozenClock(NOW)
+    embedder = default_embedder()
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database.from_url(f"sqlite:///{Path(folder) / 'bench.db'}")
+        upgrade(db.engine)
+        articles = [
+            ArticleInput(
+                " ".join(rng.choice(WORDS) for _ in range(4)).title(),
+                f"https://help.example/a/{i}",
+                " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 200))),
+            )
+            for i in range(count)
+        ]
+        with db.write() as s:
+            ws = create_workspace(s, slug="bench", name="Bench", clock=clock)
+            t0 = time.perf_counter()
+            import_articles(s, ws.id, articles, clock=clock, embedder=embedder)
+            took = time.perf_counter() - t0
+        messages = [
+            "My " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 25))) + "!!"
+            for _ in range(100)
+        ]
+        for label, which in (("keyword", None), ("keyword + semantic", embedder)):
+            if label != "keyword" and which is None:
+                continue
+            times = []
+            with db.session() as s:
+                for message in messages:
+                    t0 = time.perf_counter()
+                    suggest_articles(s, ws.id, message, embedder=which)
+                    times.append((time.perf_counter() - t0) * 1000)
+            print(
+                f"article suggestions, {label}, {count:,} articles ({len(times)} messages): "
+                f"p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms"
+            )
+        print(f"importing {count:,} articles (embeddings: {embedder is not None}): {took:.1f} s")
+        db.dispose()
 
 
 if __name__ == "__main__":

@@ -193,8 +193,10 @@ def eval_canned(coach: Coach) -> None:
             severity_ok += bool(found) and found[0].severity.value == "block"
     print(f"\n## canned: {len(rows)} constructed cases (Jaccard on word bigrams >= 0.6, 30 days)\n")
     _print_pr("canned", counts)
-    print(f"same contact (incl. a second account linked to them) graded block: "
-          f"{severity_ok}/{same_contact}")
+    print(
+        f"same contact (incl. a second account linked to them) graded block: "
+        f"{severity_ok}/{same_contact}"
+    )
 
 
 def eval_length(coach: Coach) -> None:

@@ -127,6 +127,7 @@ def test_another_brand_sees_none_of_it(new_page: Callable[[], Any], server: Serv
 def test_a_new_message_appears_live(new_page: Callable[[], Any], server: Server) -> None:
     page = new_page()
     sign_in(page, "anna@acme.example")
+    page.goto("/?sort=activity")  # newest first: where a new message shows up
     page.wait_for_selector('#live-status[data-state="on"]')
     with server.db.write() as s:
         acme = s.scalar(select(Workspace.id).where(Workspace.slug == "acme"))

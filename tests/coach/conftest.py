@@ -8,6 +8,14 @@ import pytest
 from heedful.clock import FrozenClock
 from heedful.coach import Coach, CoachConfig, Draft, Finding, SentReplyIndex
 
+# The API tests use the web tests' two-brand world and clients.
+from tests.web.conftest import (  # noqa: F401 - fixtures
+    _light_password_hashing,
+    api_client,
+    app_factory,
+    world,
+)
+
 NOW = datetime(2026, 11, 20, 16, 5, tzinfo=UTC)  # a Friday
 
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from heedful.clock import FrozenClock
 from heedful.coach.help.articles import ArticleInput, import_articles
 from heedful.store.db import Database
-from heedful.clock import FrozenClock
-from tests.web.conftest import (  # noqa: F401 - fixtures
-    B_MARKER,
-    World,
-    _light_password_hashing,
-    api_client,
-    app_factory,
-    world,
-)
+from tests.web.conftest import B_MARKER, World
 
 
 def test_findings_and_suggestions_for_a_conversation(
@@ -23,9 +16,15 @@ def test_findings_and_suggestions_for_a_conversation(
 ) -> None:
     with db.write() as s:
         import_articles(
-            s, world.a_id,
-            [ArticleInput("Fix a broken router", "https://help.acme.example/router",
-                          "Restart the router, then check the lights.")],
+            s,
+            world.a_id,
+            [
+                ArticleInput(
+                    "Fix a broken router",
+                    "https://help.acme.example/router",
+                    "Restart the router, then check the lights.",
+                )
+            ],
             clock=clock,
         )
     api_client.app.state.coach_services = None  # type: ignore[attr-defined]
@@ -46,14 +45,24 @@ def test_findings_and_suggestions_for_a_conversation(
 def test_a_draft_with_a_customer_message_and_a_workspace(api_client: TestClient) -> None:
     response = api_client.post(
         "/api/v1/coach",
-        json={"workspace": "acme", "draft": "We will call you on 07700 900123 at 3pm.", "customer": "hi",
-              "visibility": "public", "channel": "mastodon", "suggestions": False},
+        json={
+            "workspace": "acme",
+            "draft": "We will call you on 07700 900123 at 3pm.",
+            "customer": "hi",
+            "visibility": "public",
+            "channel": "mastodon",
+            "suggestions": False,
+        },
     )
     assert response.status_code == 200, response.text
     assert [f["rule"] for f in response.json()["findings"]] == ["pii_in_public"]
     private = api_client.post(
         "/api/v1/coach",
-        json={"workspace": "acme", "draft": "We will call you on 07700 900123 at 3pm.", "visibility": "private"},
+        json={
+            "workspace": "acme",
+            "draft": "We will call you on 07700 900123 at 3pm.",
+            "visibility": "private",
+        },
     )
     assert private.json()["findings"] == []
 
@@ -91,8 +100,13 @@ def test_suggestions_never_come_from_another_workspace(
 ) -> None:
     with db.write() as s:
         import_articles(
-            s, world.b_id,
-            [ArticleInput(f"{B_MARKER} lost bag guide", "https://b.example/bag", "lost bag lost bag")],
+            s,
+            world.b_id,
+            [
+                ArticleInput(
+                    f"{B_MARKER} lost bag guide", "https://b.example/bag", "lost bag lost bag"
+                )
+            ],
             clock=clock,
         )
     response = api_client.post(

@@ -59,7 +59,9 @@ def shop(db: Database, clock: FrozenClock) -> tuple[int, int]:
         b = create_workspace(s, slug="other", name="Other", clock=clock)
         import_articles(s, a.id, ARTICLES, clock=clock)
         import_articles(
-            s, b.id, [ArticleInput("Refund secrets of B", "https://b.example/refund", "refund refund")],
+            s,
+            b.id,
+            [ArticleInput("Refund secrets of B", "https://b.example/refund", "refund refund")],
             clock=clock,
         )
         return a.id, b.id
@@ -79,7 +81,9 @@ def test_no_words_in_common_no_suggestion(db: Database, shop: tuple[int, int]) -
         assert suggest_articles(s, shop[0], "hello there!") == []
 
 
-def test_import_again_updates_by_url(db: Database, shop: tuple[int, int], clock: FrozenClock) -> None:
+def test_import_again_updates_by_url(
+    db: Database, shop: tuple[int, int], clock: FrozenClock
+) -> None:
     changed = ArticleInput(ARTICLES[0].title, ARTICLES[0].url, "Refunds now take 3 days.")
     with db.write() as s:
         result = import_articles(s, shop[0], [changed, ARTICLES[1]], clock=clock)
@@ -101,7 +105,10 @@ def test_semantic_search_finds_meaning_without_shared_words(
         ws = create_workspace(s, slug="sem", name="Sem", clock=clock)
         import_articles(s, ws.id, ARTICLES, clock=clock, embedder=embedder)
         found = suggest_articles(
-            s, ws.id, "my parcel still hasn't turned up, how long does shipping take", embedder=embedder
+            s,
+            ws.id,
+            "my parcel still hasn't turned up, how long does shipping take",
+            embedder=embedder,
         )
     assert found and found[0].url.endswith("/delivery/times")
     assert any("meaning" in why for why in found[0].reasons)
@@ -123,7 +130,9 @@ def test_markdown_folder_and_csv(tmp_path: Path) -> None:
     }
     table = tmp_path / "articles.csv"
     table.write_text('title,url,body\nFees,https://h.example/fees,"We charge £12, sometimes."\n')
-    assert read_csv(table) == [ArticleInput("Fees", "https://h.example/fees", "We charge £12, sometimes.")]
+    assert read_csv(table) == [
+        ArticleInput("Fees", "https://h.example/fees", "We charge £12, sometimes.")
+    ]
     (tmp_path / "bad.csv").write_text("title,body\nx,y\n")
     with pytest.raises(InputRejected, match="missing columns url"):
         read_csv(tmp_path / "bad.csv")
@@ -135,8 +144,15 @@ def test_markdown_without_url_needs_a_base(tmp_path: Path) -> None:
         read_markdown_folder(tmp_path)
 
 
-def _resolved_case(db: Database, clock: FrozenClock, ws: int, key: str, question: str, answer: str,
-                   later: str | None = None) -> int:
+def _resolved_case(
+    db: Database,
+    clock: FrozenClock,
+    ws: int,
+    key: str,
+    question: str,
+    answer: str,
+    later: str | None = None,
+) -> int:
     author = customer(key)
     events = [
         event(f"{key}-q", author=author, text=question),
@@ -147,30 +163,43 @@ def _resolved_case(db: Database, clock: FrozenClock, ws: int, key: str, question
     with db.write() as s:
         ingest_events(s, ws, events, clock=clock)
         search.index_pending(s)
-        conversation = s.scalars(select(Conversation).where(Conversation.workspace_id == ws)
-                                 .order_by(Conversation.id.desc())).first()
+        conversation = s.scalars(
+            select(Conversation)
+            .where(Conversation.workspace_id == ws)
+            .order_by(Conversation.id.desc())
+        ).first()
         assert conversation is not None
         conversation.status = "resolved"
         conversation.resolved_at = clock.now() + timedelta(days=1)
         return conversation.id
 
 
-def test_similar_resolved_cases_with_their_reply(db: Database, shop: tuple[int, int], clock: FrozenClock) -> None:
-    good = _resolved_case(db, clock, shop[0], "c1", "My refund for the returned boots never arrived!!",
-                          "So sorry — I've pushed the refund through, it'll show by Friday. ^AB",
-                          "Got it, thank you so much!")
+def test_similar_resolved_cases_with_their_reply(
+    db: Database, shop: tuple[int, int], clock: FrozenClock
+) -> None:
+    good = _resolved_case(
+        db,
+        clock,
+        shop[0],
+        "c1",
+        "My refund for the returned boots never arrived!!",
+        "So sorry — I've pushed the refund through, it'll show by Friday. ^AB",
+        "Got it, thank you so much!",
+    )
     _resolved_case(db, clock, shop[0], "c2", "Can I change my delivery address?", "Yes, in Orders.")
     _resolved_case(db, clock, shop[1], "c3", "refund refund refund never arrived", "B's reply")
     with db.session() as s:
         cases = similar_cases(
-            s, shop[0], "Where is my refund? Returned a coat weeks ago",
+            s,
+            shop[0],
+            "Where is my refund? Returned a coat weeks ago",
             mood=lambda t: "negative" if "!!" in t else "positive",
         )
     assert [c.conversation_id for c in cases][:1] == [good]
     assert cases[0].resolving_reply and "pushed the refund" in cases[0].resolving_reply
     assert cases[0].sentiment_improved is True
     assert any("refund" in why for why in cases[0].reasons)
-    assert all("B's reply" != c.resolving_reply for c in cases)
+    assert all(c.resolving_reply != "B's reply" for c in cases)
 
 
 def test_store_fed_canned_index_is_per_workspace_and_incremental(
@@ -179,17 +208,29 @@ def test_store_fed_canned_index_is_per_workspace_and_incremental(
     template = "Please fill in the form at shop.example/contact and we'll reply within 36 hours."
     histories = WorkspaceHistories()
     with db.write() as s:
-        ingest_events(s, shop[0], [event("q1", author=customer("p1")),
-                                   event("r1", outbound=True, reply_to="q1", text=template, minutes=1)],
-                      clock=clock)
+        ingest_events(
+            s,
+            shop[0],
+            [
+                event("q1", author=customer("p1")),
+                event("r1", outbound=True, reply_to="q1", text=template, minutes=1),
+            ],
+            clock=clock,
+        )
     with db.session() as s:
         index = histories.index_for(s, shop[0], clock.now())
         assert len(index) == 1
         assert histories.index_for(s, shop[1], clock.now()).sends == 0
     with db.write() as s:
-        ingest_events(s, shop[0], [event("q2", author=customer("p2"), minutes=2),
-                                   event("r2", outbound=True, reply_to="q2", text=template, minutes=3)],
-                      clock=clock)
+        ingest_events(
+            s,
+            shop[0],
+            [
+                event("q2", author=customer("p2"), minutes=2),
+                event("r2", outbound=True, reply_to="q2", text=template, minutes=3),
+            ],
+            clock=clock,
+        )
     with db.session() as s:
         again = histories.index_for(s, shop[0], clock.now())
     assert again is index and len(index) == 2  # the same index, two sends: only the new one read

@@ -166,7 +166,10 @@ def test_more_not_blame(coach: Coach, text: str) -> None:
     [
         ("What's the number for your fraud team?", "It's 0800 555 0101, open 24/7. ^AB"),
         ("Is there a complaints form?", "There is — it's at hotel.example/complaints. ^AB"),
-        ("Can I ring someone about my claim?", "Of course — call our claims line on 0345 600 1234."),
+        (
+            "Can I ring someone about my claim?",
+            "Of course — call our claims line on 0345 600 1234.",
+        ),
     ],
 )
 def test_answering_where_to_get_help_is_not_a_redirect(

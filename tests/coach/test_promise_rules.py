@@ -70,7 +70,9 @@ def test_lead_times_are_per_workspace() -> None:
 
 
 def test_the_finding_says_which_lead_time(coach: Coach) -> None:
-    (found,) = [f for f in findings(coach, "I'll refund you within the hour.") if f.rule == "risky_promise"]
+    (found,) = [
+        f for f in findings(coach, "I'll refund you within the hour.") if f.rule == "risky_promise"
+    ]
     assert "72" in found.message and found.severity.value == "warn"
 
 
@@ -91,4 +93,6 @@ def test_vague_promise(coach: Coach, text: str, flagged: bool) -> None:
 
 def test_risky_promise_can_be_switched_off() -> None:
     off: dict[str, Any] = {"enabled": False}
-    assert "risky_promise" not in rules(configured(risky_promise=off), "I'll refund you now-ish within the hour.")
+    assert "risky_promise" not in rules(
+        configured(risky_promise=off), "I'll refund you now-ish within the hour."
+    )

@@ -4,8 +4,8 @@ quarantined, never lost; stored bodies replay without duplicates."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest

@@ -161,7 +161,9 @@ def _print_human(text: str, findings: list[dict[str, Any]]) -> None:
         print("No findings.")
     for f in findings:
         quoted = text[f["start"] : f["end"]]
-        print(f"{f['severity']:5} {f['rule']}: {f['message']} — “{quoted}”\n      → {f['suggestion']}")
+        print(
+            f"{f['severity']:5} {f['rule']}: {f['message']} — “{quoted}”\n      → {f['suggestion']}"
+        )
 
 
 def _print_human_result(result: dict[str, Any]) -> None:

@@ -79,8 +79,10 @@ def suggest_command(
         articles = suggest_articles(session, ws.id, message, embedder=embedder)
         cases = similar_cases(session, ws.id, message, embedder=embedder)
     if as_json:
-        doc = {"articles": [a.as_dict() for a in articles],
-               "similar_cases": [c.as_dict() for c in cases]}
+        doc = {
+            "articles": [a.as_dict() for a in articles],
+            "similar_cases": [c.as_dict() for c in cases],
+        }
         sys.stdout.write(orjson.dumps(doc).decode() + "\n")
         return
     for a in articles:

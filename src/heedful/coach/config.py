@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,12 +54,15 @@ def phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
 class CoachConfig(BaseModel):
     """A workspace's coach settings (``workspace.settings["coach"]``): ``rules`` maps a rule id
     to that rule's settings; ``signature_required`` says whether the workspace signs its
-    replies (a request can still say otherwise)."""
+    replies (a request can still say otherwise); ``mood`` picks how the customer's mood is read:
+    ``cues`` (default) or ``triage`` (cues, then triage's fast text analysis — it finds more
+    upset customers, and so more replies without empathy; see eval/coach.py ``--mood``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     signature_required: bool = False
+    mood: Literal["cues", "triage"] = "cues"
 
     def raw_settings(self, rule_id: str) -> dict[str, Any]:
         return self.rules.get(rule_id, {})

@@ -107,15 +107,17 @@ def words(text: str) -> Iterator[re.Match[str]]:
     return re.finditer(r"[^\W_]+(?:['’][^\W_]+)*", text)
 
 
-_ENGLISH_WORDS = frozenset(
-    "the to you we i a is it and for of your our this that can please be me us on in with will"
-    " have are sorry thanks thank hi hey hello let know here there not no what how when".split()
+_ENGLISH_WORDS_TEXT = (
+    "the to you we i a is it and for of your our this that can please be me us on in with "
+    "will have are sorry thanks thank hi hey hello let know here there not no what how when"
 )
-_OTHER_WORDS = frozenset(
-    "el la los las que de por para con una es esto está qué lo le les nous vous est pas une des"
-    " du au der die das und ist nicht ich sie wir ein eine een het ik niet je il che per non è"
-    " não você eu uma obrigado gracias merci danke hola bonjour".split()
+_ENGLISH_WORDS = frozenset(_ENGLISH_WORDS_TEXT.split())
+_OTHER_WORDS_TEXT = (
+    "el la los las que de por para con una es esto está qué lo le les nous vous est pas une "
+    "des du au der die das und ist nicht ich sie wir ein eine een het ik niet je il che per "
+    "non è não você eu uma obrigado gracias merci danke hola bonjour"
 )
+_OTHER_WORDS = frozenset(_OTHER_WORDS_TEXT.split())
 
 
 def looks_english(text: str) -> bool:

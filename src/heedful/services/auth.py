@@ -43,18 +43,23 @@ class TooManyAttempts(HeedfulError):
 def password_hasher() -> PasswordHasher:
     """argon2id with the library's defaults (RFC 9106's second recommended profile: 3
     passes over 64 MiB), unless :func:`use_hash_parameters` chose others."""
-    return PasswordHasher(**_hash_parameters)
+    if not _hash_parameters:
+        return PasswordHasher()
+    return PasswordHasher(
+        time_cost=_hash_parameters["time_cost"],
+        memory_cost=_hash_parameters["memory_cost"],
+        parallelism=_hash_parameters["parallelism"],
+    )
 
 
 _hash_parameters: dict[str, int] = {}
 
 
-def use_hash_parameters(**parameters: int) -> None:
+def use_hash_parameters(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
     """Hash new passwords with other argon2id parameters (``time_cost``, ``memory_cost``,
     ``parallelism``): the test suite uses a light profile. Existing hashes keep verifying,
     since each carries its own parameters; they are upgraded on the next sign-in."""
-    _hash_parameters.clear()
-    _hash_parameters.update(parameters)
+    _hash_parameters.update(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
     password_hasher.cache_clear()
     _dummy_hash.cache_clear()
 

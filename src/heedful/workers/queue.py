@@ -20,7 +20,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as pq_exceptions
-from procrastinate.jobs import JobDeferrer
+from procrastinate.jobs import JobDeferrer, Status
 from procrastinate.manager import JobManager
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -190,7 +190,9 @@ class EngineQueue:
 
     def _register_stalled_check(self) -> None:
         """Jobs of a worker that died (no heartbeat) go back to the queue; every job is
-        idempotent, so running one again is safe."""
+        idempotent, so running one again is safe. When the same job already waits (its
+        queueing lock is taken), the dead one is simply closed: the waiting one does its
+        work."""
 
         async def reap_stalled(timestamp: int) -> None:
             manager = self.app.job_manager
@@ -199,7 +201,13 @@ class EngineQueue:
             )
             for job in stalled:
                 log.warning("job %s (%s) of a dead worker is retried", job.id, job.task_name)
-                await manager.retry_job(job)
+                try:
+                    await manager.retry_job(job)
+                except pq_exceptions.UniqueViolation:
+                    assert job.id is not None
+                    await manager.finish_job_by_id_async(
+                        job.id, status=Status.ABORTED, delete_job=True
+                    )
 
         task = self.app.task(name=STALLED_CHECK, queue=QUEUE)(reap_stalled)
         self.app.periodic(cron="* * * * * */5", periodic_id=STALLED_CHECK)(task)

@@ -102,7 +102,9 @@ def import_articles(
     """Add new articles and update changed ones (matched by URL); embed what changed."""
     existing = {
         a.url: a
-        for a in session.scalars(select(HelpArticle).where(HelpArticle.workspace_id == workspace_id))
+        for a in session.scalars(
+            select(HelpArticle).where(HelpArticle.workspace_id == workspace_id)
+        )
     }
     now = clock.now()
     changed: list[HelpArticle] = []
@@ -111,8 +113,12 @@ def import_articles(
         row = existing.get(item.url)
         if row is None:
             row = HelpArticle(
-                workspace_id=workspace_id, title=item.title, url=item.url, body=item.body,
-                created_at=now, updated_at=now,
+                workspace_id=workspace_id,
+                title=item.title,
+                url=item.url,
+                body=item.body,
+                created_at=now,
+                updated_at=now,
             )
             session.add(row)
             added += 1

@@ -41,7 +41,7 @@ class CoachServices:
 
     clock: Clock
     histories: WorkspaceHistories
-    mood_reader: MoodReader | None = None
+    triage_mood: MoodReader | None = None  # for workspaces whose coach settings say mood=triage
     embedder: Embedder | None = None
     sentiment: Callable[[str], str] | None = None  # text → negative | neutral | positive
 
@@ -65,7 +65,8 @@ def check_in_workspace(
     """``{"findings": [...], "articles": [...], "similar_cases": [...]}``."""
     config = workspace_config(workspace)
     draft = _draft(session, workspace, request, config, services.clock)
-    coach = Coach(config, mood_reader=services.mood_reader, clock=services.clock)
+    mood = services.triage_mood if config.mood == "triage" else None  # None: the cue reader
+    coach = Coach(config, mood_reader=mood, clock=services.clock)
     history = services.histories.index_for(session, workspace.id, services.clock.now())
     result: dict[str, Any] = {"findings": [f.as_dict() for f in coach.check(draft, history)]}
     if suggestions:
@@ -78,22 +79,32 @@ def check_in_workspace(
         result["similar_cases"] = [
             c.as_dict()
             for c in similar_cases(
-                session, workspace.id, message, exclude_conversation_id=excluded,
-                embedder=services.embedder, mood=services.sentiment,
+                session,
+                workspace.id,
+                message,
+                exclude_conversation_id=excluded,
+                embedder=services.embedder,
+                mood=services.sentiment,
             )
         ]
     return result
 
 
 def _draft(
-    session: Session, workspace: Workspace, request: DraftRequest, config: CoachConfig,
+    session: Session,
+    workspace: Workspace,
+    request: DraftRequest,
+    config: CoachConfig,
     clock: Clock,
 ) -> Draft:
     conversation = request.conversation
-    customer, earlier, to = request.customer or "", (), None
+    customer, to = request.customer or "", None
+    earlier: tuple[str, ...] = ()
     if conversation is not None:
         inbound, outbound = _messages(session, conversation.id)
-        customer = request.customer if request.customer is not None else (inbound[-1] if inbound else "")
+        customer = (
+            request.customer if request.customer is not None else (inbound[-1] if inbound else "")
+        )
         earlier = tuple(outbound)
         to = contact_key(conversation.contact_id, conversation.id)
     channel = request.channel or (conversation.channel if conversation is not None else "x")
@@ -102,7 +113,9 @@ def _draft(
         if request.signature_required is not None
         else config.signature_required
     )
-    return Draft(request.text, customer, channel, request.public, signature, to, clock.now(), earlier)
+    return Draft(
+        request.text, customer, channel, request.public, signature, to, clock.now(), earlier
+    )
 
 
 def _messages(session: Session, conversation_id: int) -> tuple[list[str], list[str]]:

@@ -14,16 +14,18 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 _WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
-STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been before being
-    below between both but by can cannot could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself just
-    me more most my no nor not now of off on once only or other our ours out over own same she
-    should so some such than that the their them then there these they this those through to
-    too under until up very was we were what when where which while who whom why will with
-    would you your yours hi hello hey thanks thank please pls get got go going still one two
-    im ive dont cant wont didnt doesnt isnt its youre weve theyre u ur yo ok okay guys""".split()
+_STOPWORDS_TEXT = (
+    "a about above after again all also am an and any are as at be because been before "
+    "being below between both but by can cannot could did do does doing down during each "
+    "few for from further had has have having he her here hers him his how i if in into is "
+    "it its itself just me more most my no nor not now of off on once only or other our "
+    "ours out over own same she should so some such than that the their them then there "
+    "these they this those through to too under until up very was we were what when where "
+    "which while who whom why will with would you your yours hi hello hey thanks thank "
+    "please pls get got go going still one two im ive dont cant wont didnt doesnt isnt its "
+    "youre weve theyre u ur yo ok okay guys"
 )
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def content_words(message: str, limit: int = 24) -> list[str]:
@@ -104,11 +106,11 @@ def search_inbound_messages(
     else:
         rows = session.execute(
             text(
-                "SELECT m.id, m.conversation_id, ts_rank(to_tsvector('simple', m.text), q) AS score "
+                "SELECT m.id, m.conversation_id, ts_rank(to_tsvector('simple', m.text), q) "
                 "FROM message m JOIN conversation c ON c.id = m.conversation_id, "
                 "to_tsquery('simple', :q) q WHERE m.workspace_id = :ws AND m.direction = 'in' "
                 "AND c.status = 'resolved' AND to_tsvector('simple', m.text) @@ q "
-                "ORDER BY score DESC LIMIT :limit"
+                "ORDER BY 3 DESC LIMIT :limit"
             ),
             {"q": " | ".join(words), "ws": workspace_id, "limit": limit},
         )

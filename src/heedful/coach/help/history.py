@@ -48,20 +48,32 @@ class WorkspaceHistories:
             self._catch_up(session, workspace_id, entry, now - self.window)
             return entry.index
 
-    def _catch_up(self, session: Session, workspace_id: int, entry: _Entry, since: datetime) -> None:
+    def _catch_up(
+        self, session: Session, workspace_id: int, entry: _Entry, since: datetime
+    ) -> None:
         while True:
             rows = session.execute(
-                select(Message.id, Message.text, Message.created_at, Message.conversation_id,
-                       Conversation.contact_id)
+                select(
+                    Message.id,
+                    Message.text,
+                    Message.created_at,
+                    Message.conversation_id,
+                    Conversation.contact_id,
+                )
                 .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Message.workspace_id == workspace_id, Message.direction == "out",
-                       Message.id > entry.last_message_id, Message.created_at >= since)
+                .where(
+                    Message.workspace_id == workspace_id,
+                    Message.direction == "out",
+                    Message.id > entry.last_message_id,
+                    Message.created_at >= since,
+                )
                 .order_by(Message.id)
                 .limit(self.batch)
             ).all()
             for row in rows:
-                entry.index.add(row.text, contact_key(row.contact_id, row.conversation_id),
-                                row.created_at)
+                entry.index.add(
+                    row.text, contact_key(row.contact_id, row.conversation_id), row.created_at
+                )
             if rows:
                 entry.last_message_id = rows[-1].id
             if len(rows) < self.batch:

@@ -40,8 +40,13 @@ class ArticleSuggestion:
     reasons: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "url": self.url,
-                "score": round(self.score, 4), "why": list(self.reasons)}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "score": round(self.score, 4),
+            "why": list(self.reasons),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +59,14 @@ class SimilarCase:
     reasons: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"conversation_id": self.conversation_id, "customer": self.customer_message,
-                "resolving_reply": self.resolving_reply, "score": round(self.score, 4),
-                "sentiment_improved": self.sentiment_improved, "why": list(self.reasons)}
+        return {
+            "conversation_id": self.conversation_id,
+            "customer": self.customer_message,
+            "resolving_reply": self.resolving_reply,
+            "score": round(self.score, 4),
+            "sentiment_improved": self.sentiment_improved,
+            "why": list(self.reasons),
+        }
 
 
 @dataclass
@@ -97,7 +107,10 @@ def suggest_articles(
     ranked = sorted(candidates.items(), key=lambda item: -item[1].fused())[:limit]
     return [
         ArticleSuggestion(
-            article_id, rows[article_id].title, rows[article_id].url, candidate.fused(),
+            article_id,
+            rows[article_id].title,
+            rows[article_id].url,
+            candidate.fused(),
             _article_reasons(rows[article_id], words, candidate),
         )
         for article_id, candidate in ranked
@@ -115,7 +128,7 @@ def _semantic_articles(
     ).all()
     if not rows:
         return
-    matrix = np.stack([unpack(blob) for _, blob in rows])
+    matrix = np.stack([unpack(blob) for _, blob in rows if blob is not None])
     cosines = matrix @ query
     order = np.argsort(-cosines)[:20]
     for rank, index in enumerate(order, 1):
@@ -162,7 +175,9 @@ def similar_cases(
     """Resolved conversations of the workspace most like ``message``, with their resolving
     reply. ``mood`` is a callable text → "negative" | "neutral" | "positive" (triage), or None."""
     found: dict[int, tuple[int, float]] = {}
-    for message_id, conversation_id, score in search_inbound_messages(session, workspace_id, message):
+    for message_id, conversation_id, score in search_inbound_messages(
+        session, workspace_id, message
+    ):
         if conversation_id != exclude_conversation_id and conversation_id not in found:
             found[conversation_id] = (message_id, score)
         if len(found) >= 20:
@@ -186,7 +201,9 @@ def similar_cases(
 def _case_texts(session: Session, ids: list[int]) -> dict[int, tuple[str, str, str | None]]:
     """Per conversation: the customer's first and last messages and the resolving reply."""
     resolved = dict(
-        session.execute(select(Conversation.id, Conversation.resolved_at).where(Conversation.id.in_(ids))).all()
+        session.execute(
+            select(Conversation.id, Conversation.resolved_at).where(Conversation.id.in_(ids))
+        ).all()
     )
     rows = session.execute(
         select(Message.conversation_id, Message.direction, Message.text, Message.created_at)
@@ -198,9 +215,16 @@ def _case_texts(session: Session, ids: list[int]) -> dict[int, tuple[str, str, s
         mine = [r for r in rows if r.conversation_id == conversation_id]
         inbound = [r.text for r in mine if r.direction == "in"]
         until = resolved.get(conversation_id)
-        replies = [r.text for r in mine if r.direction == "out" and (until is None or r.created_at <= until)]
-        out[conversation_id] = (inbound[0] if inbound else "", inbound[-1] if inbound else "",
-                                replies[-1] if replies else None)
+        replies = [
+            r.text
+            for r in mine
+            if r.direction == "out" and (until is None or r.created_at <= until)
+        ]
+        out[conversation_id] = (
+            inbound[0] if inbound else "",
+            inbound[-1] if inbound else "",
+            replies[-1] if replies else None,
+        )
     return out
 
 
@@ -213,7 +237,7 @@ def _improved(mood: Any, first: str, last: str) -> bool | None:
     if mood is None or not first or first == last:
         return None
     before, after = mood(first), mood(last)
-    return before == "negative" and after != "negative"
+    return bool(before == "negative" and after != "negative")
 
 
 def _case_reasons(

@@ -116,6 +116,31 @@ THIRD_SUGGESTION = (
 CUES = (
     Cue(
         rx(
+            r"\b(?:(?:are|is|'s|were|was)\s+(?:all\s+|entirely\s+)?(?:down|up)\s+to|the\s+"
+            r"responsibility\s+of|(?:are|is)\s+(?:handled|dealt\s+with|managed|decided|set)\s+by"
+            r"|(?:is|are)\s+a\s+matter\s+for)\s+(?:them|the\s+[\w-]+(?:'s)?(?:\s+[\w-]+){0,3}"
+            r"(?=[^.!?]*\b(?:contact|speak\s+to|ask|call|reach\s+out\s+to)\s+them\b)"
+            r"|(?:their|the)\s+(?:[\w-]+\s+){0,2}?(?:partner|store|seller|agent|supplier|carrier"
+            r"|courier|provider|organi[sz]er|landlord|airport))\b"
+            r"|\byou\s+(?:did|yourself)\s+(?:choose|chose|select|selected|tick|ticked|opt|agree|book"
+            r"|order|pick|click|accept)\b|\byou\s+chose\s+(?:to|the|not)\b",
+        ),
+        "Passes the problem to someone else, or back to the customer.",
+        THIRD_SUGGESTION,
+        unless_before=_NEGATED_BEFORE,
+        unless_sentence=_QUESTION,
+    ),
+    Cue(
+        rx(
+            r"(?:^|[.!?,]\s*|\bplease\s+|\bkindly\s+|\bso\s+)(?:contact|call|ring|speak\s+to"
+            r"|get\s+in\s+touch\s+with|reach\s+out\s+to|ask)\s+them\s+directly\b"
+        ),
+        "Sends the customer to someone else instead of helping.",
+        THIRD_SUGGESTION,
+        unless_sentence=rx(r"\b(?:our|us|we)\b|\?"),  # "our repair centre … contact them": ours
+    ),
+    Cue(
+        rx(
             _CAUSE,
             r"\s+(?:(?:the|an?|some|old|faulty|outdated|poor|weak)\s+)?(?:[\w-]+\s+){0,2}?"
             r"(?:(?:in|on|at|with|from)\s+)?",
@@ -159,7 +184,7 @@ CUES = (
             r"(?!(?:receive|a\s+call|be\s+contacted|hear)\b)"
             r"|\b(?:per|under|in\s+line\s+with|according\s+to|in\s+accordance\s+with|within"
             r"|as\s+(?:stated|outlined|set\s+out|detailed|explained|mentioned|specified|described"
-            r"|written|shown)\s+in)\s+(?:our|the)\s+(?:[\w-]+\s+){0,2}?(?:terms|t\s*&\s*cs?"
+            r"|written|shown)\s+in)\s+(?:our|the|your)\s+(?:[\w-]+\s+){0,2}?(?:terms|t\s*&\s*cs?"
             r"|t's\s*&\s*c's|conditions|contract|agreement|sla|small\s+print|fine\s+print"
             r"|polic(?:y|ies)|rules)\b"
             r"|\b(?:read|check|review)\s+(?:the|our)\s+(?:terms(?:\s+and\s+conditions)?|t\s*&\s*cs?"
@@ -267,6 +292,8 @@ CUES = (
     Cue(
         rx(
             r"\b(?:out\s+of|beyond|outside(?:\s+of)?)\s+(?:our|my)\s+(?:control|hands|remit)"
+            r"|\b(?:not\s+something|nothing|not\s+anything)\s+(?:that\s+)?(?:we|i|our\s+[\w-]+)\s+"
+            r"(?:can|could|are\s+able\s+to)\s+(?:control|prevent|help\s+with|do\s+anything\s+about)"
             r"|\bour\s+hands\s+are\s+tied\b"
         ),
         "Says the problem is out of the company's hands.",
@@ -454,7 +481,7 @@ ALL_CUES = (
             r"|\b(?:is|are|was|were)\s+(?:all\s+|entirely\s+|solely\s+)?your\s+(?:own\s+)?"
             r"(?:responsibility|fault|problem|lookout|job|issue\s+to\s+(?:fix|sort|solve))"
             r"|,?\s+not\s+(?:ours|us|the\s+(?:airline|company|bank|store|shop|hospital|trust|host"
-            r"|network|practice|surgery|carrier|retailer))\b(?!\s+(?:to|who|know))"
+            r"|network|practice|surgery|carrier|retailer))\b(?!\s+(?:to|who|know|you|we|i|that|which))"
         ),
         "Says the responsibility lies elsewhere.",
         BLAME_SUGGESTION,
@@ -500,7 +527,11 @@ class BlameRule(Rule[RuleSettings]):
         if hits:
             return
         fine = _OUR_FINE.search(draft.plain)
-        if fine and _CHECK_YOURS.search(draft.plain, fine.end()) and not draft.is_quoted(fine.start(), fine.end()):
+        if (
+            fine
+            and _CHECK_YOURS.search(draft.plain, fine.end())
+            and not draft.is_quoted(fine.start(), fine.end())
+        ):
             yield self.finding(
                 fine.start(),
                 fine.end(),

@@ -108,7 +108,7 @@ class NoEmpathyRule(Rule[RuleSettings]):
             yield self.finding(
                 generic.start(),
                 generic.end(),
-                f"The customer is upset ({why}) and the only apology is a generic one, not about them.",
+                f"The customer is upset ({why}) and the only apology is a generic one.",
                 "Name what went wrong for them: \"I'm sorry your parcel still hasn't arrived.\"",
             )
             return

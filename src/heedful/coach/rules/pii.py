@@ -50,7 +50,8 @@ _OURS_BEFORE = re.compile(
     # a number or address the customer is asked to use: "contact Environmental Services on …"
     r"|\b(?:call|ring|phone|contact|reach|dial|text|whatsapp)\s+(?!(?:you|your|u)\b)"
     r"(?:[\w&'-]+\s+){0,5}?(?:directly\s+)?(?:on|at)\s*$"
-    r"|(?:^|[.!?]\s*|\bplease\s+|\bkindly\s+|\bjust\s+)(?:send|forward|e-?mail|write|submit)\s+"
+    r"|(?:^|[.!?]\s*|\bplease\s+|\bkindly\s+|\bjust\s+|\bor\s+|\band\s+|\bcan\s+)(?:send|forward"
+    r"|e-?mail|write|submit|upload)\s+"
     r"(?:[\w']+\s+){0,5}?to\s*$",
     re.IGNORECASE,
 )

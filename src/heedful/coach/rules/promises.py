@@ -38,7 +38,8 @@ _ACTION = re.compile(
     re.IGNORECASE,
 )
 _WAITS_ON_CUSTOMER = re.compile(
-    r"\b(?:dm|direct\s+message|message|send|let\s+us\s+know|reach\s+out|contact\s+us|follow"
+    r"\b(?:dm|direct\s+message|message|send|let\s+us\s+know|reach\s+out|contact\s+us|follow|raise"
+    r"|submit|open|log|fill|complete|email|call"
     r"|share|provide|reply|tell\s+us|get\s+in\s+touch|drop\s+us|once|when|if|as\s+soon\s+as\s+you"
     r"|after\s+you)\b[^.!?]{0,60}$",
     re.IGNORECASE,
@@ -62,8 +63,10 @@ _ASKS_CUSTOMER = re.compile(
 
 
 _ROUGH_TIME = re.compile(
-    r"\b(?:the\s+same\s+day|same[\s-]day|today|tonight|this\s+(?:morning|afternoon|evening|week)"
-    r"|within\s+the\s+hour|first\s+thing|by\s+(?:the\s+)?end\s+of)\b",
+    r"\b(?:the\s+same\s+day|same[\s-]day|today|tonight|tomorrow|this\s+(?:morning|afternoon|evening"
+    r"|week)|within\s+the\s+hour|first\s+thing|by\s+(?:the\s+)?end\s+of|(?:before|on|after)\s+"
+    r"(?:delivery|arrival|collection|pick-?up|the\s+visit)|(?:on\s+)?(?:monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday))\b",
     re.IGNORECASE,
 )
 _RELATIVE = re.compile(r"\b(?:the\s+one|the\s+\w+|which|that)\s*$", re.IGNORECASE)
@@ -188,7 +191,11 @@ class RiskyPromiseRule(Rule[RiskyPromiseSettings]):
         if due < now + timedelta(hours=lead):
             return f"Sooner than a {kind} can usually be done ({lead:g} h)."
         calendar = self.settings.calendar
-        if calendar is not None and kind in self.settings.team_actions and _closed_at(calendar, due):
+        if (
+            calendar is not None
+            and kind in self.settings.team_actions
+            and _closed_at(calendar, due)
+        ):
             return "Due when the team is closed."
         return None
 

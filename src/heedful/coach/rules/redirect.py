@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from pydantic import Field
 
@@ -35,6 +36,7 @@ _CONTACT = (
 _PEOPLE = (
     r"(?:team|department|dept|line|helpline|hotline|help\s*desk|desk|office|call\s+cent(?:re|er)"
     r"|contact\s+cent(?:re|er)|cent(?:re|er)|services|branch|reception|specialists|advisors"
+    r"|practice|surgery|clinic|store|shop|club|portal"
     r"|advisers|agents|colleagues|experts)"
 )
 _GENERIC_TEAM = (
@@ -47,7 +49,8 @@ _PAGE = (
     r"|section|site|hub|portal|area)|support\s+(?:site|page|pages|cent(?:re|er)|portal|hub|section"
     r"|website|community)|contact(?:\s+us)?\s+(?:page|form|section)|faqs?|f\.a\.q\.?s?"
     r"|frequently\s+asked\s+questions|community(?:\s+forums?)?|forums?|knowledge\s*base|documentation"
-    r"|docs|customer\s+portal|self[-\s]service(?:\s+portal)?|status\s+page|policy\s+documents"
+    r"|docs|(?:customer|tenant|member|client|patient|student|online|self[-\s]service)\s+portal"
+    r"|portal|admin\s+console|console|dashboard|status\s+page|policy\s+documents"
     r"|help\s+section\s+(?:of|in)\s+the\s+app)"
 )
 _WEB_PLACE = (
@@ -143,11 +146,17 @@ _ASKED_WHERE = rx(
     r"(?:number|e-?mail|address|contact|link)"
 )
 
+# A concrete contact point or place: a phone number, an e-mail address, a link, a menu path.
+_CONCRETE = rx(
+    r"\+?\(?\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|\b(?:www\.)?[\w-]+\.[a-z]{2,}"
+    r"(?:\.[a-z]{2,})?/\S*|\w\s*>\s*\w|\blive\s+chat\b|\bchat\b"
+)
+
 _SUGGESTION = (
     "Help here, or take it to a private message with you: answer their question, give the "
     "specific article or step, or say what you will do and when."
 )
-_GUARDS = {"unless_before": _NOT_ASKING, "unless_sentence": _ASKING_IF_DONE}
+_GUARDS: dict[str, Any] = {"unless_before": _NOT_ASKING, "unless_sentence": _ASKING_IF_DONE}
 _NOT_US = rx(_NOT_ASKING.pattern, "|", _WE_DO_IT.pattern)
 
 CUES = (
@@ -199,6 +208,8 @@ CUES = (
             r"\b(?:e-?mail|write\s+to)\s+(?:us|them)\s+(?:at|on|via)\b|\bdrop\s+us\s+an?\s+e-?mail\b"
             r"|\bsend\s+(?:us\s+|them\s+)?(?:an\s+e-?mail|[\w\s]{0,20}?\bto\s+[\w.+-]+@)"
             r"|\b(?:reach\s+out|write|get\s+in\s+touch)\s+(?:to|with)\s+[\w.+-]+@[\w-]+\.[\w.]+"
+            r"|\b(?:e-?mail|contact|message)\s+(?:[\w-]+\s+){0,2}?(?:customer\w*|support|help|care|info"
+            r"|service\w*|enquiries|complaints|contact|hello|team)[\w.-]*@[\w-]+\.[\w.]+"
             r"|\be-?mail\s+(?:the|our)\s+(?:[\w-]+\s+){0,3}?",
             _PEOPLE,
         ),
@@ -210,8 +221,10 @@ CUES = (
         rx(
             r"\b(?:go|pop|come|head)\s+(?:in)?to\s+(?:a|any|your|the|our)\s+(?:local\s+|nearest\s+)?"
             r"(?:branch|store|shop|club|office|reception)"
-            r"|\b(?:raise|open|submit|log|create|file)\s+(?:a|an)\s+(?:support\s+|new\s+)?(?:ticket"
-            r"|case|request)\b"
+            r"|\b(?:raise|open|submit|log|create|file)\s+(?:a|an)\s+(?:[\w-]+\s+)?(?:ticket|case"
+            r"|request)\b"
+            r"|\b(?:visit|go\s+(?:in)?to|pop\s+(?:in)?to)\s+(?:a|any|your\s+(?:local|nearest)|the\s+nearest"
+            r"|one\s+of\s+our)\s+(?:branch|store|shop|club|office)(?:es|s)?\b"
             r"|\b(?:visit|check|see|go\s+to|head\s+(?:over\s+)?to|here:?|at|via|on)\s+",
             _GENERIC_URL,
         ),
@@ -245,8 +258,8 @@ class GenericRedirectRule(Rule[RedirectSettings]):
     settings_model = RedirectSettings
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
-        if _ASKED_WHERE.search(draft.draft.customer):
-            return  # they asked where or how: telling them is the answer
+        if _ASKED_WHERE.search(draft.draft.customer) and _CONCRETE.search(draft.plain):
+            return  # they asked where or how, and the draft tells them exactly
         hits = list(find_cues(draft, CUES))
         if not hits:
             return

@@ -7,6 +7,8 @@ ends with exactly the data of an uninterrupted run.
 
 from __future__ import annotations
 
+import queue
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -98,6 +100,49 @@ def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
+_DONE = object()
+
+
+def read_ahead(batches: Iterator[list[Row]], depth: int = 2) -> Iterator[list[Row]]:
+    """Read and parse the next batches in a thread while this one is written: the database
+    driver releases the GIL while it works, so parsing and writing overlap. At most ``depth``
+    batches wait in memory."""
+    pending: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                pending.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+
+    reader = threading.Thread(target=produce, name="import-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = pending.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        reader.join(timeout=5)
+
+
 def run_import(
     db: Database,
     workspace_id: int,
@@ -112,7 +157,7 @@ def run_import(
     report = ImportReport()
     options = IngestOptions(window=window, source=source, actor="import", prevalidated=True)
     analyze_at = 1
-    for number, batch in enumerate(batched(rows, batch_size), 1):
+    for number, batch in enumerate(read_ahead(batched(rows, batch_size)), 1):
         report.rows_read += len(batch)
         with db.write() as session:
             events = []

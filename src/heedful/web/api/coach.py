@@ -141,7 +141,7 @@ def default_services(clock: Clock) -> CoachServices:
     return CoachServices(
         clock=clock,
         histories=WorkspaceHistories(),
-        mood_reader=TriageMoodReader(),
+        triage_mood=TriageMoodReader(),
         embedder=default_embedder(),
         sentiment=_triage_sentiment,
     )
