@@ -11,7 +11,9 @@ scored separately, never pooled:
   sectors (energy, insurance, streaming, food delivery, retail, gaming, car rental, hotels,
   banking, rail, a council, SaaS, a gym, a pharmacy, repairs, tickets, ride hailing, water,
   post, a university), by other hands' styles (terse, formal, chatty, lowercase, non-native);
-* ``coach_blind.jsonl`` (if present) — written after tuning had finished; never tuned on.
+* ``coach_blind.jsonl`` — written after that tuning had finished and scored once, blind
+  (those first figures are in BENCHMARKS.md); its failures were then fixed by category (not
+  phrase by phrase), so what this script prints for it now is no longer a blind figure.
 
 Real brand replies from ``../shared/data/twcs_samples`` and ``twcs_ericsson_labelled`` are
 checked with the customer tweet they answer and the brand's earlier replies in the thread.
@@ -50,7 +52,7 @@ TARGETS = ("blame", "dismissive", "pii_in_public", "generic_redirect")
 SETS = (
     ("development set", "coach_drafts.jsonl"),
     ("held-out set (written before tuning)", "coach_holdout.jsonl"),
-    ("blind set (written after tuning)", "coach_blind.jsonl"),
+    ("late set (written after tuning; blind figures in BENCHMARKS.md)", "coach_blind.jsonl"),
 )
 Labelled = list[tuple[Draft, set[str]]]
 

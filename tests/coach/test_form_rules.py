@@ -133,3 +133,28 @@ def test_placeholders(coach: Coach, slot: str) -> None:
 
 def test_not_placeholders(coach: Coach) -> None:
     assert "placeholder" not in rules(coach, "Love this <3 (1/2) [sic] <b>thanks</b>")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please contact Environmental Services on 01632 960 000 Monday to Friday.",
+        "I'm Jo from the claims team — my direct line is 020 7946 0321.",
+        "Please send your photos to damage@rentco.example and we'll review them.",
+        "You can upload it in the app, or email it to proof@bank.example.",
+    ],
+)
+def test_contact_points_offered_to_the_customer_are_not_personal(coach: Coach, text: str) -> None:
+    assert "pii_in_public" not in rules(coach, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Mark, I've updated the number on file to 07700 900123 as requested.",
+        "We've emailed the confirmation to sarah.jones84@gmail.com.",
+        "We've sent the code to jo@gmail.com, please check.",
+    ],
+)
+def test_the_customers_own_details_are_personal(coach: Coach, text: str) -> None:
+    assert "pii_in_public" in rules(coach, text)

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from heedful.clock import Clock
 from heedful.errors import ValidationFailed
-from heedful.store.tables import Contact, ContactIdentity, Conversation, Event
+from heedful.services.events import record_event
+from heedful.store.tables import Contact, ContactIdentity, Conversation
 
 
 def link_identity(
@@ -32,17 +33,15 @@ def link_identity(
         .where(Conversation.contact_id == previous, Conversation.channel == identity.channel)
         .values(contact_id=contact.id)
     )
-    session.add(
-        Event(
-            workspace_id=contact.workspace_id,
-            actor=actor,
-            actor_agent_id=actor_agent_id,
-            kind="contact.identity_linked",
-            subject_type="contact",
-            subject_id=contact.id,
-            data={"identity_id": identity.id, "from_contact_id": previous},
-            created_at=clock.now(),
-        )
+    record_event(
+        session,
+        "contact.identity_linked",
+        workspace_id=contact.workspace_id,
+        actor=actor,
+        actor_agent_id=actor_agent_id,
+        now=clock.now(),
+        subject=("contact", contact.id),
+        data={"identity_id": identity.id, "from_contact_id": previous},
     )
     session.flush()
     left = session.scalar(
@@ -92,16 +91,14 @@ def unlink_identity(
         .where(Conversation.contact_id == old, Conversation.channel == identity.channel)
         .values(contact_id=contact.id)
     )
-    session.add(
-        Event(
-            workspace_id=identity.workspace_id,
-            actor=actor,
-            actor_agent_id=actor_agent_id,
-            kind="contact.identity_unlinked",
-            subject_type="contact",
-            subject_id=old,
-            data={"identity_id": identity.id, "new_contact_id": contact.id},
-            created_at=clock.now(),
-        )
+    record_event(
+        session,
+        "contact.identity_unlinked",
+        workspace_id=identity.workspace_id,
+        actor=actor,
+        actor_agent_id=actor_agent_id,
+        now=clock.now(),
+        subject=("contact", old),
+        data={"identity_id": identity.id, "new_contact_id": contact.id},
     )
     return contact

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from heedful.clock import Clock
 from heedful.domain import ConversationStatus, Direction, InboundEvent
+from heedful.services.events import record_event
 from heedful.store import search
 from heedful.store.base import metadata, table_of
 from heedful.store.bulk import allocate_ids, in_values, insert_rows, insert_rows_racing
@@ -39,7 +40,6 @@ from heedful.store.tables import (
     Contact,
     ContactIdentity,
     Conversation,
-    Event,
     Message,
     Quarantine,
 )
@@ -309,16 +309,10 @@ class _Batch:
                 continue
             self.session.execute(update(MESSAGE).where(MESSAGE.c.id == row.id).values(text=e.text))
             search.reindex_message(self.session, row.id, row.text, e.text)
-            self.session.add(
-                Event(
-                    workspace_id=self.ws,
-                    actor=self.options.actor,
-                    kind="message.edited",
-                    subject_type="message",
-                    subject_id=row.id,
-                    data={"conversation_id": row.conversation_id, "previous_text": row.text},
-                    created_at=self.now,
-                )
+            self._log(
+                "message.edited",
+                ("message", row.id),
+                {"conversation_id": row.conversation_id, "previous_text": row.text},
             )
             self.result.edited += 1
 
@@ -658,16 +652,10 @@ class _Batch:
                     .values(owner_id=owner)
                 )
             self.session.execute(delete(CONVERSATION).where(CONVERSATION.c.id == loser))
-            self.session.add(
-                Event(
-                    workspace_id=self.ws,
-                    actor=self.options.actor,
-                    kind="conversation.merged",
-                    subject_type="conversation",
-                    subject_id=winner,
-                    data={"merged": loser, "reason": "reply threading"},
-                    created_at=self.now,
-                )
+            self._log(
+                "conversation.merged",
+                ("conversation", winner),
+                {"merged": loser, "reason": "reply threading"},
             )
             self.result.conversations_merged += 1
 
@@ -764,42 +752,41 @@ class _Batch:
                     .where(CONVERSATION.c.id == conv)
                     .values(status=ConversationStatus.OPEN.value, resolved_at=None)
                 )
-                self.session.add(
-                    Event(
-                        workspace_id=self.ws,
-                        actor=self.options.actor,
-                        kind="conversation.reopened",
-                        subject_type="conversation",
-                        subject_id=conv,
-                        data={"from": status, "reason": "the customer wrote again"},
-                        created_at=self.now,
-                    )
+                self._log(
+                    "conversation.reopened",
+                    ("conversation", conv),
+                    {"from": status, "reason": "the customer wrote again"},
                 )
+
+    def _log(self, kind: str, subject: tuple[str, int], data: dict[str, Any]) -> None:
+        record_event(
+            self.session,
+            kind,
+            workspace_id=self.ws,
+            actor=self.options.actor,
+            now=self.now,
+            subject=subject,
+            data=data,
+        )
 
     def _log_batch(self) -> None:
         r = self.result
         if not (r.stored or r.quarantined or r.conversations_merged or r.edited):
             return  # a re-run that found nothing new changes nothing, not even the log
-        self.session.add(
-            Event(
-                workspace_id=self.ws,
-                actor=self.options.actor,
-                kind="ingest.batch",
-                subject_type="workspace",
-                subject_id=self.ws,
-                data={
-                    "source": self.options.source,
-                    "received": r.received,
-                    "stored": r.stored,
-                    "duplicates": r.duplicates,
-                    "quarantined": r.quarantined,
-                    "conversations_created": r.conversations_created,
-                    "conversations_merged": r.conversations_merged,
-                    "first_message_id": min(r.message_ids) if r.message_ids else None,
-                    "last_message_id": max(r.message_ids) if r.message_ids else None,
-                },
-                created_at=self.now,
-            )
+        self._log(
+            "ingest.batch",
+            ("workspace", self.ws),
+            {
+                "source": self.options.source,
+                "received": r.received,
+                "stored": r.stored,
+                "duplicates": r.duplicates,
+                "quarantined": r.quarantined,
+                "conversations_created": r.conversations_created,
+                "conversations_merged": r.conversations_merged,
+                "first_message_id": min(r.message_ids) if r.message_ids else None,
+                "last_message_id": max(r.message_ids) if r.message_ids else None,
+            },
         )
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from heedful.clock import Clock
 from heedful.errors import ValidationFailed
-from heedful.store.tables import ChannelAccount, Event, Workspace
+from heedful.services.events import record_event
+from heedful.store.tables import ChannelAccount, Workspace
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -37,16 +38,14 @@ def create_workspace(
     )
     session.add(workspace)
     session.flush()
-    session.add(
-        Event(
-            workspace_id=workspace.id,
-            actor="system",
-            kind="workspace.created",
-            subject_type="workspace",
-            subject_id=workspace.id,
-            data={"slug": slug},
-            created_at=clock.now(),
-        )
+    record_event(
+        session,
+        "workspace.created",
+        workspace_id=workspace.id,
+        actor="system",
+        now=clock.now(),
+        subject=("workspace", workspace.id),
+        data={"slug": slug},
     )
     return workspace
 
@@ -85,15 +84,13 @@ def add_channel_account(
     )
     session.add(account)
     session.flush()
-    session.add(
-        Event(
-            workspace_id=workspace.id,
-            actor="system",
-            kind="channel_account.added",
-            subject_type="channel_account",
-            subject_id=account.id,
-            data={"channel": channel, "handle": handle},
-            created_at=clock.now(),
-        )
+    record_event(
+        session,
+        "channel_account.added",
+        workspace_id=workspace.id,
+        actor="system",
+        now=clock.now(),
+        subject=("channel_account", account.id),
+        data={"channel": channel, "handle": handle},
     )
     return account
