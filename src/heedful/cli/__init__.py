@@ -54,6 +54,7 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
     "report": ("heedful.cli.report",),
     "admin": ("heedful.cli.admin",),
     "triage": ("heedful.cli.triage",),
+    "help-articles": ("heedful.cli.help_articles",),
 }
 
 

@@ -9,7 +9,7 @@ event: events record which fields changed, never their values.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, get_args
+from typing import Any, Protocol, get_args
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -23,6 +23,13 @@ from heedful.store.crypto import SecretBox
 from heedful.store.tables import ChannelAccount, Event
 
 AdapterResolver = Callable[[str], type[ChannelAdapter[Any]]]
+
+
+class Channels(Protocol):
+    """Turns an account into its configured adapter (the workers'
+    :class:`heedful.workers.context.ChannelDirectory`)."""
+
+    def adapter_for(self, account: ChannelAccount) -> ChannelAdapter[Any]: ...
 
 
 def secret_fields(model: type[BaseModel]) -> frozenset[str]:

@@ -42,8 +42,7 @@ from heedful.errors import (
     RateLimited,
     Unsupported,
 )
-from heedful.services.channel_accounts import pause_channel_account
-from heedful.services.webhooks import Channels
+from heedful.services.channel_accounts import Channels, pause_channel_account
 from heedful.store.base import table_of
 from heedful.store.db import Database
 from heedful.store.dialect import insert_ignoring_conflicts
@@ -467,3 +466,19 @@ def _get(session: Session, outbox_id: int) -> OutboxItem:
 def outbox_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(OUTBOX.c.state, func.count()).group_by(OUTBOX.c.state)).all()
     return {state: int(count) for state, count in rows}
+
+
+def describe_delivery(item: OutboxItem) -> dict[str, Any]:
+    """An outbox row as the agent sees it (for the web and the CLI)."""
+    return {
+        "id": item.id,
+        "message_id": item.message_id,
+        "state": item.state,
+        "attempts": item.attempts,
+        "next_attempt_at": item.next_attempt_at.isoformat() if item.next_attempt_at else None,
+        "error_kind": item.error_kind,
+        "last_error": item.last_error,
+        "external_id": item.external_id,
+        "external_url": item.external_url,
+        "sent_at": item.sent_at.isoformat() if item.sent_at else None,
+    }

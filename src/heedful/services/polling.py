@@ -22,11 +22,14 @@ from heedful.channels.base import ChannelAdapter, PollResult
 from heedful.clock import Clock
 from heedful.domain import InboundEvent
 from heedful.errors import AuthFailed, ConfigError, NotFound, RateLimited, Unsupported
-from heedful.services.channel_accounts import AdapterResolver, pause_channel_account
+from heedful.services.channel_accounts import (
+    AdapterResolver,
+    Channels,
+    pause_channel_account,
+)
 from heedful.services.ingest import IngestOptions
 from heedful.services.pipeline import receive
 from heedful.services.replies import recognise_echoes
-from heedful.services.webhooks import Channels
 from heedful.store.base import table_of
 from heedful.store.db import Database
 from heedful.store.dialect import insert_ignoring_conflicts

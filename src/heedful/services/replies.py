@@ -27,7 +27,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from heedful.clock import Clock
 from heedful.domain import Direction, InboundEvent, MessageKind, Visibility
 from heedful.errors import ConflictError, NotFound, ValidationFailed
 from heedful.services.channel_accounts import AdapterResolver
+from heedful.services.outbox import record_echo
 from heedful.store.tables import (
     Agent,
     ChannelAccount,
@@ -295,8 +296,6 @@ def recognise_echoes(
     for event in outbound:
         match = _match_echo(event, waiting)
         if match is not None:
-            from heedful.services.outbox import record_echo
-
             record_echo(session, match[0], external_id=event.external_id, now=clock.now())
             waiting.remove(match)
             echoes.add(id(event))
@@ -335,19 +334,3 @@ def _match_echo(
 
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-def describe(item: OutboxItem) -> dict[str, Any]:
-    """An outbox row as the agent sees it (for the web and the CLI)."""
-    return {
-        "id": item.id,
-        "message_id": item.message_id,
-        "state": item.state,
-        "attempts": item.attempts,
-        "next_attempt_at": item.next_attempt_at.isoformat() if item.next_attempt_at else None,
-        "error_kind": item.error_kind,
-        "last_error": item.last_error,
-        "external_id": item.external_id,
-        "external_url": item.external_url,
-        "sent_at": item.sent_at.isoformat() if item.sent_at else None,
-    }

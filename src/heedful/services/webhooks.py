@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from heedful.channels.base import ChannelAdapter, ParseResult
 from heedful.clock import Clock
 from heedful.domain import InboundEvent
 from heedful.errors import ConfigError, InputRejected, TransientFailure
+from heedful.services.channel_accounts import Channels as Channels  # re-exported
 from heedful.services.ingest import IngestOptions, quarantine
 from heedful.services.pipeline import receive
 from heedful.services.replies import recognise_echoes
@@ -46,13 +47,6 @@ PENDING, PROCESSED, QUARANTINED, FAILED = "pending", "processed", "quarantined",
 # Request headers never stored: credentials of the caller, not facts about the event.
 DROPPED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 MAX_HEADER_CHARS = 2000
-
-
-class Channels(Protocol):
-    """Turns an account into its configured adapter (see
-    :class:`heedful.workers.context.ChannelDirectory`)."""
-
-    def adapter_for(self, account: ChannelAccount) -> ChannelAdapter[Any]: ...
 
 
 def store_raw_event(
