@@ -10,8 +10,15 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-COLUMNS = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id",
-           "in_response_to_tweet_id"]
+COLUMNS = [
+    "tweet_id",
+    "author_id",
+    "inbound",
+    "created_at",
+    "text",
+    "response_tweet_id",
+    "in_response_to_tweet_id",
+]
 SAMPLES = ["twcs_first5000.csv", "twcs_kaggle_sample.csv"]
 TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
@@ -77,14 +84,27 @@ def generate(path: Path, n_rows: int, shared: Path, seed: int = 42) -> int:
                 inbound = row["inbound"] == "True"
                 author = row["author_id"]
                 if inbound:
-                    author = authors.setdefault(author, customer if not authors else str(next_customer))
+                    author = authors.setdefault(
+                        author, customer if not authors else str(next_customer)
+                    )
                     if author == str(next_customer):
                         next_customer += 1
                 created = datetime.strptime(row["created_at"], TIME_FORMAT) + shift
                 parent = ids.get(row["in_response_to_tweet_id"], "")
-                responses = ",".join(ids[r] for r in row["response_tweet_id"].split(",") if r in ids)
-                writer.writerow([ids[row["tweet_id"]], author, row["inbound"], created.strftime(TIME_FORMAT),
-                                 row["text"], responses, parent])
+                responses = ",".join(
+                    ids[r] for r in row["response_tweet_id"].split(",") if r in ids
+                )
+                writer.writerow(
+                    [
+                        ids[row["tweet_id"]],
+                        author,
+                        row["inbound"],
+                        created.strftime(TIME_FORMAT),
+                        row["text"],
+                        responses,
+                        parent,
+                    ]
+                )
                 written += 1
     return written
 
@@ -92,5 +112,7 @@ def generate(path: Path, n_rows: int, shared: Path, seed: int = 42) -> int:
 if __name__ == "__main__":
     out = Path(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-    shared = Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parents[2] / "shared"
+    shared = (
+        Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parents[2] / "shared"
+    )
     print(generate(out, n, shared))

@@ -39,7 +39,7 @@ TARGETS = {
     "priority order": "/api/v1/conversations?workspace=twcs&sort=priority&limit=50",
 }
 
-BASELINE_APP = '''
+BASELINE_APP = """
 import os, sqlite3, orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
@@ -57,7 +57,7 @@ def raw():
         "SELECT id, channel, status, priority, message_count, last_activity_at FROM conversation "
         "WHERE workspace_id = 1 ORDER BY last_activity_at DESC, id DESC LIMIT 50").fetchall()
     return Response(orjson.dumps([dict(zip(("id","channel","status","priority","messages","last"), r)) for r in rows]), media_type="application/json")
-'''
+"""
 
 
 def free_port() -> int:
@@ -83,8 +83,12 @@ def build_store(url: str, rows: int, workdir: Path, env: dict[str, str]) -> None
     print(f"generating {rows:,} rows and importing them (once; reuse with --db)…", flush=True)
     generate(csv_path, rows, SHARED)
     start = time.perf_counter()
-    subprocess.run([str(BIN / "heedful"), "import", "twcs", str(csv_path), "--json"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "heedful"), "import", "twcs", str(csv_path), "--json"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print(f"imported in {time.perf_counter() - start:.0f} s", flush=True)
     csv_path.unlink()
 
@@ -102,7 +106,9 @@ def api_token(env: dict[str, str]) -> str:
         " name='Bench', password='bench-password-123', clock=SystemClock())\n"
         "    print(create_api_token(s, a, 'bench', clock=SystemClock())[0])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -136,7 +142,9 @@ def run_wrk(wrk: str, url: str, duration: int, token: str | None) -> tuple[float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, help="SQLite file to build once and reuse")
     parser.add_argument("--duration", type=int, default=15)
@@ -146,21 +154,32 @@ def main() -> None:
         workdir = Path(tmp)
         db_path = args.db or workdir / "api.db"
         url = f"sqlite:///{db_path.resolve()}"
-        env = dict(os.environ, HEEDFUL_DATABASE_URL=url, HEEDFUL_DATA_DIR=str(workdir),
-                   HEEDFUL_LOG_LEVEL="WARNING")
+        env = dict(
+            os.environ,
+            HEEDFUL_DATABASE_URL=url,
+            HEEDFUL_DATA_DIR=str(workdir),
+            HEEDFUL_LOG_LEVEL="WARNING",
+        )
         if not db_path.exists():
             build_store(url, args.rows, workdir, env)
         token = api_token(env)
         port = free_port()
-        server = subprocess.Popen([str(BIN / "heedful"), "serve", "--port", str(port), "--workers", "2"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [str(BIN / "heedful"), "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         print(f"{'endpoint':<16} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
         try:
             wait_up(base + "/healthz")
             for name, path in TARGETS.items():
                 rate, lat = run_wrk(wrk, base + path, args.duration, token)
-                print(f"{name:<16} {rate:>8,.0f} {lat['p50']:>8.1f} {lat['p90']:>8.1f} {lat['p99']:>8.1f}", flush=True)
+                print(
+                    f"{name:<16} {rate:>8,.0f} {lat['p50']:>8.1f} {lat['p90']:>8.1f} {lat['p99']:>8.1f}",
+                    flush=True,
+                )
         finally:
             server.terminate()
             server.wait()
@@ -169,14 +188,27 @@ def main() -> None:
         (app_dir / "baseline_app.py").write_text(BASELINE_APP)
         port = free_port()
         baseline = subprocess.Popen(
-            [str(BIN / "uvicorn"), "baseline_app:app", "--port", str(port), "--workers", "2", "--log-level", "warning"],
-            cwd=app_dir, env=dict(env, BENCH_SQLITE=str(db_path.resolve())),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(BIN / "uvicorn"),
+                "baseline_app:app",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            cwd=app_dir,
+            env=dict(env, BENCH_SQLITE=str(db_path.resolve())),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_up(f"http://127.0.0.1:{port}/raw")
             rate, lat = run_wrk(wrk, f"http://127.0.0.1:{port}/raw", args.duration, None)
-            print(f"{'raw baseline':<16} {rate:>8,.0f} {lat['p50']:>8.1f} {lat['p90']:>8.1f} {lat['p99']:>8.1f}")
+            print(
+                f"{'raw baseline':<16} {rate:>8,.0f} {lat['p50']:>8.1f} {lat['p90']:>8.1f} {lat['p99']:>8.1f}"
+            )
         finally:
             baseline.terminate()
             baseline.wait()

@@ -39,7 +39,9 @@ from heedful.store.migrate import upgrade  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HEEDFUL_SHARED_DIR", REPO.parent / "shared"))
-PG_ADMIN = os.environ.get("HEEDFUL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "HEEDFUL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 BATCH = 5000
 
 
@@ -71,7 +73,9 @@ def run_ours(url: str, csv_path: Path, workdir: Path) -> tuple[float, float, str
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "heedful.cli", "import", "twcs", str(csv_path), "--json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     assert proc.stdout is not None
     out = proc.stdout.read().decode()
@@ -89,27 +93,60 @@ def csv_rows(csv_path: Path) -> list[tuple[object, ...]]:
     with csv_path.open(encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         next(reader)
-        for i, (tweet_id, author, inbound, created, body, _responses, parent) in enumerate(reader, 1):
-            rows.append((i, 1, 1, "x", None, tweet_id, parent or None, None,
-                         "reply" if parent else "post", "in" if inbound == "True" else "out",
-                         "public", None, None, body, False, parse_twcs_time(created), now, None))
+        for i, (tweet_id, author, inbound, created, body, _responses, parent) in enumerate(
+            reader, 1
+        ):
+            rows.append(
+                (
+                    i,
+                    1,
+                    1,
+                    "x",
+                    None,
+                    tweet_id,
+                    parent or None,
+                    None,
+                    "reply" if parent else "post",
+                    "in" if inbound == "True" else "out",
+                    "public",
+                    None,
+                    None,
+                    body,
+                    False,
+                    parse_twcs_time(created),
+                    now,
+                    None,
+                )
+            )
     return rows
 
 
-COLUMNS = ("id, workspace_id, conversation_id, channel, channel_account_id, external_id, "
-           "in_reply_to_external_id, thread_ref, kind, direction, visibility, author_identity_id, "
-           "agent_id, text, unsolicited, created_at, ingested_at, raw_ref")
+COLUMNS = (
+    "id, workspace_id, conversation_id, channel, channel_account_id, external_id, "
+    "in_reply_to_external_id, thread_ref, kind, direction, visibility, author_identity_id, "
+    "agent_id, text, unsolicited, created_at, ingested_at, raw_ref"
+)
 
 
 def prepare_raw(url: str) -> Database:
     db = Database.from_url(url)
     upgrade(db.engine)
     with db.write() as s:
-        s.execute(text("INSERT INTO workspace (id, slug, name, timezone, settings, created_at) "
-                       "VALUES (1, 'raw', 'raw', 'UTC', '{}', :t)"), {"t": datetime.now(UTC)})
-        s.execute(text("INSERT INTO conversation (id, workspace_id, channel, status, priority, "
-                       "message_count, last_activity_at, created_at) VALUES "
-                       "(1, 1, 'x', 'new', 0, 0, :t, :t)"), {"t": datetime.now(UTC)})
+        s.execute(
+            text(
+                "INSERT INTO workspace (id, slug, name, timezone, settings, created_at) "
+                "VALUES (1, 'raw', 'raw', 'UTC', '{}', :t)"
+            ),
+            {"t": datetime.now(UTC)},
+        )
+        s.execute(
+            text(
+                "INSERT INTO conversation (id, workspace_id, channel, status, priority, "
+                "message_count, last_activity_at, created_at) VALUES "
+                "(1, 1, 'x', 'new', 0, 0, :t, :t)"
+            ),
+            {"t": datetime.now(UTC)},
+        )
     return db
 
 
@@ -121,7 +158,9 @@ def run_raw_sqlite(url: str, csv_path: Path) -> float:
     cur = raw.cursor()
     fmt = "%Y-%m-%d %H:%M:%S.%f"
     for i in range(0, len(rows), BATCH):
-        part = [r[:15] + (r[15].strftime(fmt), r[16].strftime(fmt), None) for r in rows[i:i + BATCH]]
+        part = [
+            r[:15] + (r[15].strftime(fmt), r[16].strftime(fmt), None) for r in rows[i : i + BATCH]
+        ]
         cur.execute("BEGIN")
         cur.executemany(f"INSERT INTO message ({COLUMNS}) VALUES ({','.join('?' * 18)})", part)
         cur.execute("COMMIT")
@@ -143,7 +182,7 @@ def run_raw_postgres(url: str, csv_path: Path) -> float:
     assert conn is not None
     for i in range(0, len(rows), BATCH):
         with conn.cursor() as cur, cur.copy(f"COPY message ({COLUMNS}) FROM STDIN") as copy:
-            for row in rows[i:i + BATCH]:
+            for row in rows[i : i + BATCH]:
                 copy.write_row(row)
         conn.commit()
     elapsed = time.perf_counter() - start
@@ -153,7 +192,9 @@ def run_raw_postgres(url: str, csv_path: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
@@ -163,8 +204,12 @@ def main() -> None:
         csv_path = workdir / "twcs.csv"
         t = time.perf_counter()
         generate(csv_path, args.rows, SHARED)
-        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
-        print(f"{'backend':<11} {'ours rows/s':>12} {'raw rows/s':>11} {'ours/raw':>9} {'peak RSS':>9}")
+        print(
+            f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s"
+        )
+        print(
+            f"{'backend':<11} {'ours rows/s':>12} {'raw rows/s':>11} {'ours/raw':>9} {'peak RSS':>9}"
+        )
         for backend in backends:
             url = fresh_database(backend, workdir)
             try:
@@ -173,11 +218,17 @@ def main() -> None:
                 drop_database(url)
             url = fresh_database(backend, workdir)
             try:
-                raw = run_raw_sqlite(url, csv_path) if backend == "sqlite" else run_raw_postgres(url, csv_path)
+                raw = (
+                    run_raw_sqlite(url, csv_path)
+                    if backend == "sqlite"
+                    else run_raw_postgres(url, csv_path)
+                )
             finally:
                 drop_database(url)
             ours_rate, raw_rate = args.rows / ours, args.rows / raw
-            print(f"{backend:<11} {ours_rate:>12,.0f} {raw_rate:>11,.0f} {ours_rate / raw_rate:>9.0%} {rss:>7.0f}MB")
+            print(
+                f"{backend:<11} {ours_rate:>12,.0f} {raw_rate:>11,.0f} {ours_rate / raw_rate:>9.0%} {rss:>7.0f}MB"
+            )
             print(f"            summary: {summary}")
 
 

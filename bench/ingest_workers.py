@@ -33,14 +33,14 @@ from heedful.workers.scaleout import (
 CHUNK = 5000
 
 
-def run(events: int, workers: int, concurrency: int) -> float:
+def run(events: int, workers: int, concurrency: int, skip: list[str]) -> float:
     with throwaway_database() as (url, db), tempfile.TemporaryDirectory() as logs:
         brand = create_brand(db, SECRET_KEY, "http://127.0.0.1:9", "whsec-" + "k" * 24)
         queue = EngineQueue(build_registry(), db)
         queue.ensure_schema()
         for start in range(0, events, CHUNK):
             store_bodies(db, brand, start, min(CHUNK, events - start))
-        pool = Workers(worker_env(url, SECRET_KEY), concurrency=concurrency, log_dir=Path(logs))
+        pool = Workers(worker_env(url, SECRET_KEY), concurrency, Path(logs), skip)
         started = time.monotonic()
         pool.start(workers)
         queue.defer("webhooks.process", key="webhooks.process")
@@ -59,10 +59,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 3])
     parser.add_argument("--concurrency", type=int, default=2, help="jobs at a time per worker")
+    parser.add_argument(
+        "--skip-job",
+        action="append",
+        default=[],
+        help="leave a job out of the workers (e.g. triage.sweep, the background refine)",
+    )
     args = parser.parse_args()
+    skip = [a for name in args.skip_job for a in ("--skip-job", name)]
     base = None
     for count in args.workers:
-        rate = run(args.events, count, args.concurrency)
+        rate = run(args.events, count, args.concurrency, skip)
         base = base or rate
         print(
             f"{count} worker(s): {args.events:,} events in backlog, {rate:,.0f} events/s "

@@ -44,7 +44,14 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--skip-job",
+        action="append",
+        default=[],
+        help="leave a job out of the workers (e.g. triage.sweep, the background refine)",
+    )
     args = parser.parse_args()
+    skip = [a for name in args.skip_job for a in ("--skip-job", name)]
     platform = start_platform(0.05)
     try:
         with throwaway_database() as (url, db), tempfile.TemporaryDirectory() as logs:
@@ -52,7 +59,7 @@ def main() -> None:
             queue = EngineQueue(build_registry(), db)
             queue.ensure_schema()
             conversations = create_conversations(db, brand, 1000)
-            pool = Workers(worker_env(url, SECRET_KEY), args.concurrency, Path(logs))
+            pool = Workers(worker_env(url, SECRET_KEY), args.concurrency, Path(logs), skip)
             started = time.monotonic()
             pool.start(args.workers)
             half_events, half_replies = args.events // 2, args.replies // 2

@@ -38,7 +38,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--faults", type=float, default=0.05)
+    parser.add_argument(
+        "--skip-job",
+        action="append",
+        default=[],
+        help="leave a job out of the workers (e.g. triage.sweep, the background refine)",
+    )
     args = parser.parse_args()
+    skip = [a for name in args.skip_job for a in ("--skip-job", name)]
     platform = start_platform(args.faults)
     try:
         with throwaway_database() as (url, db), tempfile.TemporaryDirectory() as logs:
@@ -49,7 +56,7 @@ def main() -> None:
             made = time.monotonic()
             queue_replies(db, None, conversations, args.replies)
             made = time.monotonic() - made
-            pool = Workers(worker_env(url, SECRET_KEY), args.concurrency, Path(logs))
+            pool = Workers(worker_env(url, SECRET_KEY), args.concurrency, Path(logs), skip)
             pool.start(args.workers)
             time.sleep(3)  # let them start: the figure is delivery, not Python start-up
             started = time.monotonic()

@@ -47,6 +47,20 @@ def test_keys_dedupe_waiting_jobs_and_run_at_waits(clock: FrozenClock) -> None:
     assert ran[-1] == ("echo", {"n": 3})
 
 
+def test_a_job_with_priority_runs_before_the_backlog(clock: FrozenClock) -> None:
+    ran: list[str] = []
+    jobs = JobRegistry()
+    jobs.job("test.backlog")(lambda ctx, args: ran.append("backlog"))
+    jobs.job("test.reply", priority=10)(lambda ctx, args: ran.append("reply"))
+    queue = InProcessQueue(jobs, clock)
+    queue.bind(object())  # type: ignore[arg-type]
+    queue.defer("test.backlog")
+    queue.defer("test.backlog")
+    queue.defer("test.reply")
+    queue.run_pending()
+    assert ran == ["reply", "backlog", "backlog"]
+
+
 def test_periodic_jobs_follow_the_clock(clock: FrozenClock) -> None:
     queue, ran = runner(clock)
     queue.run_pending()

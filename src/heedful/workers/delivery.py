@@ -16,6 +16,7 @@ from heedful.workers.drain import drain
 from heedful.workers.registry import SWEEP_EVERY, JobArgs, JobRegistry
 
 DRAIN = "delivery.drain"
+PRIORITY = 10
 
 
 def deliver(ctx: JobContext, args: JobArgs) -> None:
@@ -56,5 +57,6 @@ def sweep(ctx: JobContext, args: JobArgs) -> None:
 
 
 def register(jobs: JobRegistry) -> None:
-    jobs.job(DRAIN)(deliver)
-    jobs.periodic("delivery.sweep", every=SWEEP_EVERY)(sweep)
+    # An agent is waiting for a reply to go out: before any backlog of ingest.
+    jobs.job(DRAIN, priority=PRIORITY)(deliver)
+    jobs.periodic("delivery.sweep", every=SWEEP_EVERY, priority=PRIORITY)(sweep)

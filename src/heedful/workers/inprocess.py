@@ -69,7 +69,7 @@ class InProcessQueue:
         run_at: datetime | None = None,
         session: Session | None = None,
     ) -> None:
-        self.registry.get(name)  # unknown names fail at the caller, not in a thread
+        job = self.registry.get(name)  # unknown names fail at the caller, not in a thread
         with self._cond:
             if key is not None:
                 if key in self._keys:
@@ -79,6 +79,8 @@ class InProcessQueue:
                 heapq.heappush(
                     self._timed, _Timed(run_at, next(self._seq), name, dict(args or {}), key)
                 )
+            elif job.priority > 0:  # replies before backlog
+                self._ready.appendleft((name, dict(args or {}), key))
             else:
                 self._ready.append((name, dict(args or {}), key))
             self._cond.notify()

@@ -110,8 +110,8 @@ class EngineQueue:
         run_at: datetime | None = None,
         session: Session | None = None,
     ) -> None:
-        self.registry.get(name)
-        options: dict[str, Any] = {}
+        job = self.registry.get(name)
+        options: dict[str, Any] = {"priority": job.priority} if job.priority else {}
         if key is not None:
             options["queueing_lock"] = key
         if run_at is not None:
@@ -175,7 +175,9 @@ class EngineQueue:
     def _register(self, job: JobDef) -> None:
         task = self.app.task(name=job.name, queue=QUEUE, retry=RETRY)(self._runner(job))
         if job.every is not None:
-            self.app.periodic(cron=cron_for(job.every), periodic_id=job.name)(task)
+            self.app.periodic(
+                cron=cron_for(job.every), periodic_id=job.name, priority=job.priority
+            )(task)
 
     def _runner(self, job: JobDef) -> Callable[..., None]:
         def run(**kwargs: Any) -> None:

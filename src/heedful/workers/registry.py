@@ -47,6 +47,7 @@ class JobDef:
     name: str
     func: JobFunc
     every: timedelta | None = None
+    priority: int = 0  # higher runs first when workers are busy (replies before backlog)
 
     @property
     def is_periodic(self) -> bool:
@@ -59,22 +60,24 @@ class JobRegistry:
     def __init__(self) -> None:
         self._jobs: dict[str, JobDef] = {}
 
-    def job(self, name: str) -> Callable[[JobFunc], JobFunc]:
+    def job(self, name: str, *, priority: int = 0) -> Callable[[JobFunc], JobFunc]:
         """Decorator: register ``func`` as the job ``name`` ("area.what", e.g. "care.remind")."""
 
         def add(func: JobFunc) -> JobFunc:
-            self.add(JobDef(name, func))
+            self.add(JobDef(name, func, priority=priority))
             return func
 
         return add
 
-    def periodic(self, name: str, every: timedelta) -> Callable[[JobFunc], JobFunc]:
+    def periodic(
+        self, name: str, every: timedelta, *, priority: int = 0
+    ) -> Callable[[JobFunc], JobFunc]:
         """Decorator: run ``func`` about every ``every`` (at least one second)."""
         if every < timedelta(seconds=1):
             raise ConfigError(f"periodic job {name}: run it at most once a second")
 
         def add(func: JobFunc) -> JobFunc:
-            self.add(JobDef(name, func, every))
+            self.add(JobDef(name, func, every, priority))
             return func
 
         return add
@@ -101,6 +104,14 @@ class JobRegistry:
     @property
     def periodic_jobs(self) -> list[JobDef]:
         return [job for job in self if job.is_periodic]
+
+    def without(self, names: set[str]) -> JobRegistry:
+        """A copy without the jobs named (benchmarks that measure one area alone)."""
+        copy = JobRegistry()
+        for job in self:
+            if job.name not in names:
+                copy.add(job)
+        return copy
 
 
 def build_registry(modules: tuple[str, ...] = JOB_MODULES) -> JobRegistry:

@@ -107,13 +107,14 @@ def run_worker(
     resolve: AdapterResolver = adapter_class,
     tuning: Tuning | None = None,
     clock: Clock | None = None,
+    registry: JobRegistry | None = None,
     **engine_options: Any,
 ) -> None:
     """``heedful worker``: run jobs until stopped (SIGINT / SIGTERM)."""
     configure_logging(settings.log_level)
     clock = clock or SystemClock()
     db = Database.from_url(settings.resolved_database_url, pool_size=concurrency + 2)
-    queue = build_queue(settings, db, clock, **engine_options)
+    queue = build_queue(settings, db, clock, registry, **engine_options)
     context = build_context(settings, db, clock, queue, resolve=resolve, tuning=tuning)
     try:
         if isinstance(queue, InProcessQueue):

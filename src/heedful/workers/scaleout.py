@@ -89,6 +89,7 @@ class Workers:
     env: dict[str, str]
     concurrency: int
     log_dir: Path
+    extra_args: list[str] = field(default_factory=list)  # e.g. ["--skip-job", "triage.sweep"]
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start(self, count: int) -> None:
@@ -101,6 +102,7 @@ class Workers:
                 "worker",
                 "--concurrency",
                 str(self.concurrency),
+                *self.extra_args,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -318,11 +320,13 @@ def _serve_platform(args: argparse.Namespace) -> None:
 
 
 def _run_worker(args: argparse.Namespace) -> None:
+    from heedful.workers.registry import build_registry
     from heedful.workers.runtime import run_worker
 
     tuning = Tuning(lease=timedelta(seconds=args.lease), retry_base=timedelta(seconds=0.5))
     run_worker(
         load_settings(),
+        registry=build_registry().without(set(args.skip_job)),
         concurrency=args.concurrency,
         resolve=resolver_with_fake,
         tuning=tuning,
@@ -342,6 +346,9 @@ def main(argv: list[str] | None = None) -> None:
     worker.add_argument("--concurrency", type=int, default=4)
     worker.add_argument("--lease", type=float, default=10.0, help="seconds a sending row is held")
     worker.add_argument("--stalled-after", type=float, default=5.0)
+    worker.add_argument(
+        "--skip-job", action="append", default=[], help="leave this job out (benchmarks)"
+    )
     worker.set_defaults(run=_run_worker)
     args = parser.parse_args(argv)
     args.run(args)
