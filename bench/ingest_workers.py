@@ -29,6 +29,7 @@ from heedful.workers.scaleout import (
     wait_until,
     worker_env,
 )
+from heedful.workers.webhooks import nudge
 
 CHUNK = 5000
 
@@ -43,7 +44,7 @@ def run(events: int, workers: int, concurrency: int, skip: list[str]) -> float:
         pool = Workers(worker_env(url, SECRET_KEY), concurrency, Path(logs), skip)
         started = time.monotonic()
         pool.start(workers)
-        queue.defer("webhooks.process", key="webhooks.process")
+        nudge(queue, brand.workspace_id)
         try:
             wait_until(lambda: read_books(db).raw_pending == 0, timeout=1800, every=0.25)
             elapsed = time.monotonic() - started

@@ -34,6 +34,7 @@ from heedful.workers.scaleout import (
     wait_until,
     worker_env,
 )
+from heedful.workers.webhooks import nudge
 
 CHUNK = 2000
 
@@ -62,28 +63,8 @@ def main() -> None:
             pool = Workers(worker_env(url, SECRET_KEY), args.concurrency, Path(logs), skip)
             started = time.monotonic()
             pool.start(args.workers)
-            half_events, half_replies = args.events // 2, args.replies // 2
-            feed(db, brand, queue, conversations, 0, half_events, 0, half_replies)
-            wait_until(lambda: read_books(db).raw_processed >= half_events // 2, timeout=3600)
-            before = read_books(db)
-            pool.kill(0)
-            print(f"{time.monotonic() - started:6.1f} s  SIGKILL worker 0 at {before}", flush=True)
-            feed(
-                db,
-                brand,
-                queue,
-                conversations,
-                half_events,
-                args.events,
-                half_replies,
-                args.replies,
-            )
-            pool.restart(0)
-            print(f"{time.monotonic() - started:6.1f} s  worker 0 restarted", flush=True)
             try:
-                wait_until(lambda: read_books(db).settled, timeout=7200, every=1)
-                elapsed = time.monotonic() - started
-                books = read_books(db)
+                books, elapsed = run(args, db, brand, queue, conversations, pool, started)
             finally:
                 pool.stop()
         stats = platform.stats()
@@ -92,10 +73,24 @@ def main() -> None:
     report(args, books, stats, elapsed)
 
 
+def run(args, db, brand, queue, conversations, pool, started):  # type: ignore[no-untyped-def]
+    half_events, half_replies = args.events // 2, args.replies // 2
+    feed(db, brand, queue, conversations, 0, half_events, 0, half_replies)
+    wait_until(lambda: read_books(db).raw_processed >= half_events // 2, timeout=3600)
+    before = read_books(db)
+    pool.kill(0)
+    print(f"{time.monotonic() - started:6.1f} s  SIGKILL worker 0 at {before}", flush=True)
+    feed(db, brand, queue, conversations, half_events, args.events, half_replies, args.replies)
+    pool.restart(0)
+    print(f"{time.monotonic() - started:6.1f} s  worker 0 restarted", flush=True)
+    wait_until(lambda: read_books(db).settled, timeout=7200, every=1)
+    return read_books(db), time.monotonic() - started
+
+
 def feed(db, brand, queue, conversations, e0, e1, r0, r1) -> None:  # type: ignore[no-untyped-def]
     for start in range(e0, e1, CHUNK):
         store_bodies(db, brand, start, min(CHUNK, e1 - start))
-        queue.defer("webhooks.process", key="webhooks.process")
+        nudge(queue, brand.workspace_id)
     queue_replies(db, queue, conversations, r1 - r0)
 
 

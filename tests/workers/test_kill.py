@@ -25,6 +25,7 @@ from heedful.workers.scaleout import (
     wait_until,
     worker_env,
 )
+from heedful.workers.webhooks import nudge
 from tests.conftest import require_postgres
 
 EVENTS, REPLIES, CHUNK = 2000, 200, 500
@@ -49,13 +50,13 @@ def test_sigkill_one_of_three_workers_loses_and_doubles_nothing(
         workers.start(3)
         for start in range(0, EVENTS // 2, CHUNK):
             store_bodies(db, brand, start, CHUNK)
-            queue.defer("webhooks.process", key="webhooks.process")
+            nudge(queue, brand.workspace_id)
         queue_replies(db, queue, conversations, REPLIES // 2)
         wait_until(lambda: read_books(db).raw_processed >= EVENTS // 4, timeout=60)
         workers.kill(0)
         for start in range(EVENTS // 2, EVENTS, CHUNK):
             store_bodies(db, brand, start, CHUNK)
-            queue.defer("webhooks.process", key="webhooks.process")
+            nudge(queue, brand.workspace_id)
         queue_replies(db, queue, conversations, REPLIES - REPLIES // 2)
         workers.restart(0)
         wait_until(lambda: read_books(db).settled, timeout=180, what="the scaled-down kill run")

@@ -56,6 +56,7 @@ def save_calendar(
     row.always_open_channels = sorted(set(always_open_channels))
     row.updated_at = clock.now()
     session.add(row)
+    _rules_changed(session, workspace_id)
     return row
 
 
@@ -95,6 +96,13 @@ def save_policies(
                 created_at=clock.now(),
             )
         )
+    _rules_changed(session, workspace_id)
+
+
+def _rules_changed(session: Session, workspace_id: int) -> None:
+    from heedful.care.clocks import rules_changed  # clocks loads calendars from here
+
+    rules_changed(session, workspace_id)
 
 
 def _spec(row: SlaPolicyRow) -> dict[str, object]:

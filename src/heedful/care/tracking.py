@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heedful.care.calendars import load_calendar
+from heedful.care.clocks import refresh_sla
 from heedful.care.config import care_settings
 from heedful.care.events import log_event
 from heedful.care.promises import extract_promises
@@ -368,6 +369,7 @@ def _reraise(session: Session, promise: Promise, clock: Clock) -> None:
         reason=f"promise broken: {promise.span!r}",
         notify_agent_id=promise.owner_id,
     )
+    refresh_sla(session, [conversation], clock=clock)  # reopened: the clocks run again
 
 
 # ---- reads -------------------------------------------------------------------------------------

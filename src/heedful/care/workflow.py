@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from heedful.care.boundaries import Acknowledgement, out_of_hours_acknowledgement
 from heedful.care.calendars import load_calendar, load_policies
-from heedful.care.clocks import conversation_visibility
+from heedful.care.clocks import conversation_visibility, refresh_sla, refresh_sla_by_id
 from heedful.care.config import care_settings
 from heedful.care.ownership import Routing, claim_conversation, route_conversations
 from heedful.care.sla import match_policy
@@ -31,8 +31,12 @@ from heedful.store.tables import Agent, Conversation, Membership, Message, Promi
 def after_inbound(
     session: Session, workspace_id: int, conversation_ids: Iterable[int], *, clock: Clock
 ) -> list[Routing]:
-    """Route the conversations that just received customer messages."""
-    return route_conversations(session, workspace_id, conversation_ids, clock=clock)
+    """Route the conversations that just received customer messages, and snapshot their SLA
+    clocks (a customer message starts or restarts them)."""
+    ids = list(conversation_ids)
+    routed = route_conversations(session, workspace_id, ids, clock=clock)
+    refresh_sla_by_id(session, ids, clock=clock)
+    return routed
 
 
 def after_outbound(
@@ -48,9 +52,11 @@ def after_outbound(
         claim_conversation(session, conversation, agent, clock=clock)
     settle_by_message(session, message=message, conversation=conversation, clock=clock)
     owner = agent.id if agent is not None else conversation.owner_id
-    return record_promises(
+    made = record_promises(
         session, message=message, conversation=conversation, owner_id=owner, clock=clock
     )
+    refresh_sla(session, [conversation], clock=clock)  # a reply stops or restarts clocks
+    return made
 
 
 def _is_member(session: Session, workspace_id: int, agent_id: int) -> bool:

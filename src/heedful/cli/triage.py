@@ -97,7 +97,9 @@ def triage_command(
     ] = None,
     fast: Annotated[
         bool,
-        typer.Option("--fast", help="Fast first pass only (linear model, thousands of rows/s)."),
+        typer.Option(
+            "--fast", help="Fast first pass only (linear model: ~10x faster, less accurate)."
+        ),
     ] = False,
     settings_file: Annotated[
         Path | None,

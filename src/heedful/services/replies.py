@@ -98,7 +98,9 @@ def send_reply(
     )
     after_reply(session, message=message, conversation=conversation, agent=agent, clock=clock)
     if queue is not None:
-        queue.defer(DELIVERY_JOB, key=DELIVERY_JOB, session=session)
+        # In the reply's transaction and without a key: a queueing lock taken by an open
+        # transaction would make every other deferrer wait for its commit.
+        queue.defer(DELIVERY_JOB, session=session)
     return SentReply(message.id, item.id, item.idempotency_key)
 
 

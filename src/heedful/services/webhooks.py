@@ -100,25 +100,24 @@ def process_raw_events(
     clock: Clock,
     limit: int = 200,
     max_attempts: int = 10,
+    workspace_id: int | None = None,
 ) -> ProcessReport:
-    """Process up to ``limit`` pending raw events in one transaction (see module docstring)."""
+    """Process up to ``limit`` pending raw events (of ``workspace_id``, or of any workspace)
+    in one transaction (see the module docstring)."""
     with db.write() as session:
-        rows = _claim(session, limit)
+        rows = _claim(session, limit, workspace_id)
         report = ProcessReport(claimed=len(rows))
         if rows:
             _Processor(session, channels, clock, report, max_attempts).run(rows)
         return report
 
 
-def _claim(session: Session, limit: int) -> Sequence[RawEvent]:
+def _claim(session: Session, limit: int, workspace_id: int | None) -> Sequence[RawEvent]:
+    stmt = select(RawEvent).where(RawEvent.status == PENDING)
+    if workspace_id is not None:
+        stmt = stmt.where(RawEvent.workspace_id == workspace_id)
     return (
-        session.scalars(
-            select(RawEvent)
-            .where(RawEvent.status == PENDING)
-            .order_by(RawEvent.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        session.scalars(stmt.order_by(RawEvent.id).limit(limit).with_for_update(skip_locked=True))
         .unique()
         .all()
     )
@@ -243,6 +242,12 @@ def _ignored_note(parsed: ParseResult) -> str | None:
         return None
     reasons = sorted({item.reason for item in parsed.ignored})
     return "ignored: " + "; ".join(reasons)[:1000]
+
+
+def pending_workspaces(session: Session) -> list[int]:
+    """Workspaces with raw events waiting to be processed."""
+    rows = session.execute(select(RAW.c.workspace_id).where(RAW.c.status == PENDING).distinct())
+    return [int(workspace_id) for (workspace_id,) in rows]
 
 
 def count_pending(session: Session) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -78,3 +81,29 @@ def refresh_statistics(session: Session, tables: Iterable[str]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         for table in tables:
             session.execute(text(f'ANALYZE "{table}"'))
+
+
+# -- statements run on the driver's own cursor (hot read paths) ------------------------------
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=1024)
+def driver_sql(dialect: str, sql: str) -> str:
+    """A statement written with ``:name`` parameters, in the driver's parameter style (for
+    ``cursor.execute(sql, mapping)``): sqlite3 takes ``:name`` itself, psycopg ``%(name)s``."""
+    if dialect == "postgresql":
+        if "%" in sql:
+            raise ConfigError("escape % before running a statement on psycopg's cursor")
+        return _NAMED_PARAMETER.sub(r"%(\1)s", sql)
+    if dialect == "sqlite":
+        return sql
+    raise ConfigError(f"unsupported database {dialect}")
+
+
+def driver_time(dialect: str, value: datetime) -> Any:
+    """An aware time as the driver must be given it to compare with stored times: SQLite
+    stores UTC wall time as text (SQLAlchemy's format, see ``UTCDateTime``)."""
+    if dialect == "sqlite":
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value

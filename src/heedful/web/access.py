@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heedful.domain import AgentRole
 from heedful.errors import NotFound, PermissionDenied
+from heedful.store.dialect import driver_sql
 from heedful.store.tables import (
     Agent,
     ApiToken,
@@ -114,6 +116,26 @@ def access_workspace_by_slug(session: Session, viewer: Viewer, slug: str) -> Wor
     if workspace is None or not viewer.can_see(workspace.id):
         raise NotFound(f"no workspace {slug!r}")
     return workspace
+
+
+def access_workspace_id_by_slug(session: Session, viewer: Viewer, slug: str) -> int:
+    """:func:`access_workspace_by_slug`'s id, without loading the row (hot paths)."""
+    found = session.execute(
+        select(Workspace.__table__.c.id).where(Workspace.__table__.c.slug == slug)
+    ).scalar()
+    if found is None or not viewer.can_see(int(found)):
+        raise NotFound(f"no workspace {slug!r}")
+    return int(found)
+
+
+def workspace_id_on_cursor(cursor: Any, dialect: str, viewer: Viewer, slug: str) -> int:
+    """:func:`access_workspace_id_by_slug` on a driver cursor (the inbox API's hot path)."""
+    sql = driver_sql(dialect, "SELECT id FROM workspace WHERE slug = :slug")
+    cursor.execute(sql, {"slug": slug})
+    found = cursor.fetchone()
+    if found is None or not viewer.can_see(int(found[0])):
+        raise NotFound(f"no workspace {slug!r}")
+    return int(found[0])
 
 
 def access_workspace_by_id(session: Session, viewer: Viewer, workspace_id: int) -> Workspace:

@@ -15,13 +15,14 @@ import heedful
 from heedful.clock import Clock, SystemClock
 from heedful.config import Settings
 from heedful.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
+from heedful.queries.inbox import RowCache
 from heedful.services.auth import TooManyAttempts
 from heedful.store.db import Database
 from heedful.web.api.coach import router as coach_router
 from heedful.web.api.conversations import router as conversations_router
 from heedful.web.api.me import router as me_router
 from heedful.web.api.stream import router as stream_router
-from heedful.web.auth import NotAuthenticated, guard
+from heedful.web.auth import NotAuthenticated, ViewerCache, guard
 from heedful.web.templating import build_templates, render
 from heedful.web.ui.account import router as account_router
 from heedful.web.ui.admin import router as admin_router
@@ -74,6 +75,8 @@ def create_app(
     app.state.owns_db = database is None
     app.state.clock = clock or SystemClock()
     app.state.templates = build_templates()
+    app.state.viewer_cache = ViewerCache()
+    app.state.inbox_rows = RowCache()  # the inbox API's rendered rows (heedful.queries.inbox)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")

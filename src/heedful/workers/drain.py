@@ -4,14 +4,23 @@ job is waiting (so idle workers join in), until the work is done or the time sli
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from heedful.workers.context import JobContext
 
 
-def drain(ctx: JobContext, job: str, take_batch: Callable[[], int], batch_size: int) -> int:
+def drain(
+    ctx: JobContext,
+    job: str,
+    take_batch: Callable[[], int],
+    batch_size: int,
+    args: Mapping[str, Any] | None = None,
+    key: str | None = None,
+) -> int:
     """Run ``take_batch`` (returns how many it handled) until a batch comes back short or
-    ``ctx.tuning.drain_seconds`` pass; returns the total handled."""
+    ``ctx.tuning.drain_seconds`` pass; returns the total handled. While there is more, a job
+    ``job(args)`` is kept waiting (under ``key``, default the job's name)."""
     started = time.monotonic()
     total = 0
     while True:
@@ -19,6 +28,6 @@ def drain(ctx: JobContext, job: str, take_batch: Callable[[], int], batch_size: 
         total += handled
         if handled < batch_size:
             return total
-        ctx.queue.defer(job, key=job)  # more to do: let another worker share it
+        ctx.queue.defer(job, args, key=key or job)  # more to do: another worker may share it
         if time.monotonic() - started > ctx.tuning.drain_seconds:
             return total

@@ -112,6 +112,8 @@ class EngineQueue:
     ) -> None:
         job = self.registry.get(name)
         options: dict[str, Any] = {"priority": job.priority} if job.priority else {}
+        if job.exclusive and args and job.exclusive in args:
+            options["lock"] = f"{name}:{args[job.exclusive]}"
         if key is not None:
             options["queueing_lock"] = key
         if run_at is not None:

@@ -48,6 +48,9 @@ class JobDef:
     func: JobFunc
     every: timedelta | None = None
     priority: int = 0  # higher runs first when workers are busy (replies before backlog)
+    # The name of an argument: jobs with the same value of it never run at the same time
+    # (e.g. one ingest stream per workspace, since ingest serialises a workspace's writers).
+    exclusive: str | None = None
 
     @property
     def is_periodic(self) -> bool:
@@ -60,11 +63,13 @@ class JobRegistry:
     def __init__(self) -> None:
         self._jobs: dict[str, JobDef] = {}
 
-    def job(self, name: str, *, priority: int = 0) -> Callable[[JobFunc], JobFunc]:
+    def job(
+        self, name: str, *, priority: int = 0, exclusive: str | None = None
+    ) -> Callable[[JobFunc], JobFunc]:
         """Decorator: register ``func`` as the job ``name`` ("area.what", e.g. "care.remind")."""
 
         def add(func: JobFunc) -> JobFunc:
-            self.add(JobDef(name, func, priority=priority))
+            self.add(JobDef(name, func, priority=priority, exclusive=exclusive))
             return func
 
         return add

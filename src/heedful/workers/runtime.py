@@ -22,6 +22,8 @@ from heedful.workers.registry import JobRegistry, build_registry
 
 log = logging.getLogger("heedful.workers")
 
+SQLITE_WEBHOOK_BATCH = 25
+
 
 def build_queue(
     settings: Settings,
@@ -56,6 +58,9 @@ def build_context(
     context = JobContext(db=db, clock=clock, queue=queue, channels=channels)
     if tuning is not None:
         context.tuning = tuning
+    elif db.dialect == "sqlite":
+        # One writer: short ingest transactions, so webhook requests never wait long for it.
+        context.tuning = Tuning(webhook_batch=SQLITE_WEBHOOK_BATCH)
     if worker_id is not None:
         context.worker_id = worker_id
     bind = getattr(queue, "bind", None)

@@ -221,7 +221,7 @@ def queue_replies(
     queue: JobQueue | None,
     conversations: list[int],
     count: int,
-    chunk: int = 250,
+    chunk: int = 50,
 ) -> None:
     clock = SystemClock()
     for start in range(0, count, chunk):

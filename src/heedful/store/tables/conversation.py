@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from heedful.store.base import Base
+from heedful.store.base import Base, JSONDoc
 
 
 class Conversation(Base):
@@ -19,6 +20,8 @@ class Conversation(Base):
         Index("ix_conversation_status", "workspace_id", "status", "last_activity_at", "id"),
         # Threading: "does this contact have an open conversation on this channel?"
         Index("ix_conversation_contact", "contact_id", "channel", "last_activity_at"),
+        # Care: the SLA tick's queue (see heedful.care.clocks; 0003b_care_sla migration).
+        Index("ix_conversation_sla_next", "sla_next_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,3 +45,8 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime]
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    # Care (0003b_care_sla): the SLA clocks as of their last computation, which pages evaluate
+    # at any later time without loading the timeline, and when the SLA tick must next look at
+    # the conversation (NULL: never computed; written only by heedful.care.clocks).
+    sla_state: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    sla_next_at: Mapped[datetime | None]

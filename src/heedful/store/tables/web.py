@@ -89,3 +89,19 @@ class InternalNote(Base):
 Index("ix_conversation_created", Conversation.workspace_id, Conversation.created_at)
 Index("ix_message_agent", Message.agent_id, Message.created_at)
 Index("ix_contact_identity_name", ContactIdentity.workspace_id, ContactIdentity.display_name)
+
+# The inbox's keyset walks (0005b_web_inbox migration): every filter column the inbox offers
+# in front of each sort's columns, so a filtered page reads its own rows and no others
+# (heedful.queries.inbox). Activity and priority order without a filter, and the status
+# filter in activity order, use the spine's ix_conversation_activity / _priority / _status.
+_ACTIVITY = (Conversation.last_activity_at, Conversation.id)
+_PRIORITY = (Conversation.priority, *_ACTIVITY)
+Index("ix_conversation_status_priority", Conversation.workspace_id, Conversation.status, *_PRIORITY)
+Index("ix_conversation_channel", Conversation.workspace_id, Conversation.channel, *_ACTIVITY)
+Index(
+    "ix_conversation_channel_priority", Conversation.workspace_id, Conversation.channel, *_PRIORITY
+)
+Index("ix_conversation_owner", Conversation.workspace_id, Conversation.owner_id, *_ACTIVITY)
+Index(
+    "ix_conversation_owner_priority", Conversation.workspace_id, Conversation.owner_id, *_PRIORITY
+)

@@ -25,10 +25,10 @@ from heedful.services.webhooks import store_raw_event
 from heedful.store.db import Database
 from heedful.store.tables import ChannelAccount
 from heedful.workers.context import ChannelDirectory, JobQueue
+from heedful.workers.webhooks import nudge
 
 log = logging.getLogger("heedful.webhooks")
 
-PROCESS_JOB = "webhooks.process"
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 router = APIRouter(tags=["webhooks"])
@@ -80,11 +80,14 @@ def _receive(
         if isinstance(found, Response):
             return found
         account, adapter = found
+        workspace_id = account.workspace_id
         if not _verified(adapter, headers, body):
             return _problem(401, "signature check failed")
         raw_id = store_raw_event(session, account, headers=headers, body=body, clock=deps.clock)
-        if raw_id is not None:
-            deps.jobs.defer(PROCESS_JOB, key=PROCESS_JOB, session=session)
+    if raw_id is not None:
+        # After the commit, keyed: one waiting job serves every request that arrives before a
+        # worker takes it. Were this process to die right here, the sweep finds the row.
+        nudge(deps.jobs, workspace_id)
     return JSONResponse({"received": True, "duplicate": raw_id is None})
 
 
