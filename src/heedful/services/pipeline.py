@@ -1,8 +1,9 @@
 """What happens to inbound traffic, step by step, as explicit calls (no hidden hooks).
 
-Live sources (connectors, webhooks, the API) call :func:`receive`; bulk imports call
-:func:`after_bulk_import` once at the end, so a million-row import is never bound by the slow
-steps (they run in the background instead).
+Live sources (connectors, webhooks, the API) call :func:`receive`. Bulk imports call the
+ingest service alone, so a million-row import is never bound by the slow steps: the
+background ``triage.sweep`` job finds the untriaged messages and triages them afterwards (a
+fast pass first, then the network), and the search index is built once at the end.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from heedful.clock import Clock
 from heedful.domain import InboundEvent
 from heedful.services.ingest import IngestOptions, IngestResult, ingest_events
 from heedful.store import search
-from heedful.store.db import Database
 from heedful.triage.service import triage_messages
 
 
@@ -44,10 +44,3 @@ def after_ingest(
     # triage area: fast first pass inline; the triage.sweep job refines it in the background
     triage_messages(session, workspace_id, result.message_ids, clock=clock, stage="fast")
     care_after_inbound(session, workspace_id, result.conversation_ids, clock=clock)
-
-
-def after_bulk_import(
-    db: Database, workspace_id: int, result: IngestResult, *, clock: Clock
-) -> None:
-    """The steps after a bulk import (the importer already built the search index)."""
-    return None
