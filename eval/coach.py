@@ -31,8 +31,6 @@ Run: ``.venv/bin/python eval/coach.py [--special] [--mood cues|triage] [--shared
 from __future__ import annotations
 
 import argparse
-import csv
-import html
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -42,6 +40,7 @@ from typing import Any
 
 from heedful.clock import FrozenClock
 from heedful.coach import Coach, CoachConfig, Draft, SentReplyIndex
+from heedful.coach.corpora import ibm_replies, read_labels, twcs_half, twcs_replies
 from heedful.coach.length import Counting, measure
 from heedful.coach.mood import CueMoodReader, MoodReader, TriageMoodReader
 from heedful.coach.registry import rule_classes
@@ -76,48 +75,49 @@ def load_drafts(name: str) -> Labelled:
     return [(draft_of(row), set(row["labels"])) for row in read_jsonl(DATA / name)]
 
 
-def load_real(shared: Path) -> Labelled:
-    labels = {r["tweet_id"]: set(r["labels"]) for r in read_jsonl(DATA / "coach_real_labels.jsonl")}
-    files = sorted((shared / "twcs_samples").glob("*.csv"))
-    files.append(shared / "twcs_ericsson_labelled" / "labelled_tweets.csv")
-    seen: set[str] = set()
-    out = []
-    for path in files:
-        rows = list(csv.DictReader(path.open(encoding="utf-8")))
-        by_id = {r["tweet_id"]: r for r in rows}
-        for row in rows:
-            if row.get("inbound") != "False" or row["tweet_id"] in seen:
-                continue
-            seen.add(row["tweet_id"])
-            parent = by_id.get(row.get("in_response_to_tweet_id") or "")
-            customer = html.unescape(parent["text"]) if parent else ""
-            draft = Draft(
-                html.unescape(row["text"]),
-                customer,
-                "x",
-                True,
-                False,
-                None,
-                _when(row["created_at"]),
-                earlier=_earlier_replies(by_id, parent, row["author_id"]),
-            )
-            out.append((draft, labels.get(row["tweet_id"], set())))
+def real_labels() -> dict[str, set[str]]:
+    """Rules a person confirmed on real TWCS replies, by tweet id (both label files)."""
+    out: dict[str, set[str]] = {}
+    for name in ("coach_real_labels.jsonl", "coach_real_twcs_labels.jsonl"):
+        for key, row in read_labels(DATA / name, "tweet_id").items():
+            labels = row["labels"]
+            assert isinstance(labels, list)
+            out.setdefault(key, set()).update(labels)
     return out
 
 
-def _earlier_replies(
-    by_id: dict[str, dict[str, str]], start: dict[str, str] | None, brand: str
-) -> tuple[str, ...]:
-    """The brand's own earlier tweets up the reply chain, oldest first."""
-    found = []
-    node = start
-    for _ in range(20):
-        if node is None:
-            break
-        if node.get("inbound") == "False" and node.get("author_id") == brand:
-            found.append(html.unescape(node["text"]))
-        node = by_id.get(node.get("in_response_to_tweet_id") or "")
-    return tuple(reversed(found))
+def load_real(shared: Path, half: str | None = None) -> Labelled:
+    """TWCS brand replies (one ``half`` of the conversations, or all), each with the customer
+    tweet it answers and the brand's earlier replies in the thread."""
+    labels = real_labels()
+    out = []
+    for reply in twcs_replies(shared):
+        if half is not None and twcs_half(reply.group) != half:
+            continue
+        draft = Draft(
+            reply.text,
+            reply.customer,
+            "x",
+            True,
+            False,
+            None,
+            _when(reply.sent_at),
+            earlier=reply.earlier,
+        )
+        out.append((draft, labels.get(reply.key, set())))
+    return out
+
+
+def load_ibm(shared: Path) -> Labelled:
+    """IBM agent replies; labels where a person read them (the rest count as unconfirmed)."""
+    labels = read_labels(DATA / "coach_real_ibm_labels.jsonl", "ibm")
+    out = []
+    for reply in ibm_replies(shared):
+        row = labels.get(reply.key, {})
+        found = row.get("labels", [])
+        assert isinstance(found, list)
+        out.append((Draft(reply.text, reply.customer), set(found)))
+    return out
 
 
 def _when(value: str) -> datetime | None:
@@ -151,8 +151,8 @@ def print_labelled(title: str, counts: dict[str, Counter[str]], n: int) -> None:
         print(f"{rule:18} {precision:>5} {recall:>5} {c['tp']:>4} {c['fp']:>4} {c['fn']:>4}{mark}")
 
 
-def print_real(counts: dict[str, Counter[str]], n: int) -> None:
-    print(f"\n## real brand replies: {n}\n")
+def print_real(title: str, counts: dict[str, Counter[str]], n: int) -> None:
+    print(f"\n## {title}: {n}\n")
     print(f"{'rule':18} {'fires':>14} {'confirmed':>9} {'false alarms':>20}")
     for rule, c in counts.items():
         fired = c["tp"] + c["fp"]
@@ -274,8 +274,15 @@ def main(argv: Iterable[str] | None = None) -> None:
             items = load_drafts(name)
             print_labelled(title, score(coach, items), len(items))
     if args.shared.exists():
-        real = load_real(args.shared)
-        print_real(score(coach, real), len(real))
+        for title, half in (
+            ("all TWCS", None),
+            ("TWCS held-out half (never trained on)", "heldout"),
+            ("TWCS train half (labelled replies in training)", "train"),
+        ):
+            real = load_real(args.shared, half)
+            print_real(f"real brand replies, {title}", score(coach, real), len(real))
+        ibm = load_ibm(args.shared)
+        print_real("IBM agent replies (labelled ones in training)", score(coach, ibm), len(ibm))
     if args.special:
         special(mood)
     print("\n* targets: precision >= 0.90, recall >= 0.85; every rule: false alarms <= 5 %")

@@ -75,6 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     from heedful.services.demo import create_demo
     from heedful.store import search
     from heedful.web.app import create_app
+    from heedful.web.ui.dashboard import DashboardCache
 
     use_hash_parameters(time_cost=1, memory_cost=8192, parallelism=1)
     data = tmp_path_factory.mktemp("browser")
@@ -92,6 +93,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     app = create_app(settings, database=db, clock=clock)
     app.state.stream_poll_seconds = 0.3
+    app.state.dashboards = DashboardCache(wait=30.0)  # a loaded CI machine counts slowly
     port = _free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1

@@ -27,6 +27,7 @@ from heedful.store import search
 from heedful.store.db import Database
 from heedful.store.tables import ContactIdentity, Conversation
 from heedful.web.app import create_app
+from heedful.web.ui.dashboard import DashboardCache
 from tests.factories import customer, event
 
 PASSWORD = "correct horse battery"
@@ -160,6 +161,7 @@ def app_factory(
         app = create_app(cfg, database=db, clock=clock)
         app.state.stream_poll_seconds = 0.05  # live updates: short streams in tests
         app.state.stream_max_seconds = 0.3
+        app.state.dashboards = DashboardCache(wait=30.0)  # a loaded CI machine counts slowly
         client = TestClient(app, follow_redirects=False)
         client.__enter__()
         clients.append(client)

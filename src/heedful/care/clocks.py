@@ -290,7 +290,7 @@ def sla_summaries(
         if not snapshot.usable(doc, key=key, rules=versions.get(row.workspace_id, ""), now=now):
             stale.append(row.id)
             continue
-        calendar = rules.calendar(row.workspace_id, row.channel) if doc["business_hours"] else None
+        calendar = rules.calendar(row.workspace_id, row.channel) if doc["b"] else None
         summary = snapshot.summary(doc, snapshot.evaluate(doc, now, calendar))
         if summary is not None:
             found[row.id] = summary
@@ -371,10 +371,24 @@ def refresh_sla(
             key=row_key(c),
             rules=versions.get(c.workspace_id, ""),
         )
-        calendar = rules.calendar(c.workspace_id, c.channel) if doc["business_hours"] else None
+        calendar = rules.calendar(c.workspace_id, c.channel) if doc["b"] else None
         c.sla_state = doc
         c.sla_next_at = snapshot.next_check(doc, calendar, escalations_pending=escalations_pending)
     return states
+
+
+def snapshot_missing(
+    session: Session, *, clock: Clock, limit: int = TICK_BATCH, workspace_id: int | None = None
+) -> int:
+    """Snapshot up to ``limit`` conversations that have none yet (after a bulk import, or a
+    change of rules), without escalating (the tick does that at their next check, which is
+    now for clocks already at risk or breached); returns how many. The tick does this too."""
+    stmt = select(Conversation).where(Conversation.sla_next_at.is_(None))
+    if workspace_id is not None:
+        stmt = stmt.where(Conversation.workspace_id == workspace_id)
+    batch = list(session.scalars(stmt.order_by(Conversation.id).limit(limit)))
+    refresh_sla(session, batch, clock=clock)
+    return len(batch)
 
 
 def refresh_sla_by_id(session: Session, conversation_ids: Iterable[int], *, clock: Clock) -> None:

@@ -9,7 +9,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from heedful.coach.draft import Draft
-from heedful.coach.mood import Mood, MoodReader
+from heedful.coach.learned import ASKED_WHERE, LinearModel, best_sentence, context_tokens
+from heedful.coach.mood import ComplaintReader, Mood, MoodReader
 from heedful.coach.text import (
     Sentence,
     body_range,
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 
 PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 PromiseExtractor = Callable[[str, datetime], Sequence[ExtractedPromise]]
+ModelProvider = Callable[[], LinearModel | None]
+
+
+def _no_model() -> LinearModel | None:
+    return None
 
 
 class DraftAnalysis:
@@ -39,6 +45,8 @@ class DraftAnalysis:
         mood_reader: MoodReader,
         promise_extractor: PromiseExtractor,
         history: SentReplyIndex | None = None,
+        model: ModelProvider = _no_model,
+        complaint_reader: ComplaintReader | None = None,
     ) -> None:
         self.draft = draft
         self.text = draft.text
@@ -47,6 +55,8 @@ class DraftAnalysis:
         self.history = history
         self._mood_reader = mood_reader
         self._promise_extractor = promise_extractor
+        self._model = model
+        self._complaint_reader = complaint_reader
 
     @cached_property
     def sentences(self) -> list[Sentence]:
@@ -80,6 +90,54 @@ class DraftAnalysis:
     @cached_property
     def promises(self) -> list[ExtractedPromise]:
         return list(self._promise_extractor(self.text, self.now))
+
+    @cached_property
+    def model(self) -> LinearModel | None:
+        """The learned rules' model (:mod:`heedful.coach.learned`), or None without one."""
+        return self._model()
+
+    @cached_property
+    def complaining(self) -> bool:
+        """The customer's message reads as a complaint or negative to triage's fast pass (a
+        broader, softer signal than :attr:`mood`; False without triage)."""
+        customer = self.draft.customer
+        reader = self._complaint_reader
+        return bool(reader.complaining(customer)) if reader and customer.strip() else False
+
+    @cached_property
+    def model_context(self) -> tuple[str, ...]:
+        return context_tokens(
+            upset=self.mood.upset,
+            complaining=self.complaining,
+            asked_where=ASKED_WHERE.search(self.draft.customer) is not None,
+        )
+
+    def model_flags(self, rule: str) -> bool:
+        """Whether the learned model for ``rule`` reaches its shipped threshold on the reply."""
+        model = self.model
+        probability = self.model_scores.get(rule)
+        threshold = model.thresholds.get(rule) if model is not None else None
+        return probability is not None and threshold is not None and probability >= threshold
+
+    @cached_property
+    def model_scores(self) -> dict[str, float]:
+        """Each learned rule's probability for the whole reply (empty without a model)."""
+        model = self.model
+        if model is None or not self.body_text.strip():
+            return {}
+        return model.probabilities(self.text, self.model_context)
+
+    def model_span(self, rule: str) -> tuple[int, int]:
+        """The sentence of the reply's body that the model scores highest for ``rule``."""
+        start, end = self.body
+        sentences = [
+            (max(s.start, start), min(s.end, end), s.text)
+            for s in self.sentences
+            if s.end > start and s.start < end
+        ]
+        model = self.model
+        best = None if model is None else best_sentence(model, rule, sentences, self.model_context)
+        return (best[0], best[1]) if best else (start, max(end, start + 1))
 
     def sentence_at(self, offset: int) -> Sentence:
         for sentence in self.sentences:

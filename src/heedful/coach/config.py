@@ -42,6 +42,15 @@ class RuleSettings(BaseModel):
         return phrase_pattern(self.ignore_phrases)
 
 
+class ModelRuleSettings(RuleSettings):
+    """Settings of a rule that also has a learned model (:mod:`heedful.coach.learned`)."""
+
+    model: bool = Field(True, description="also flag what the rule's learned model flags")
+    model_threshold: float | None = Field(
+        None, gt=0, lt=1, description="the model's probability that flags (None: the shipped one)"
+    )
+
+
 def phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
     """One case-insensitive pattern matching any of ``phrases`` as whole words."""
     cleaned = [p.strip() for p in phrases if p.strip()]

@@ -15,7 +15,8 @@ from heedful.coach.analysis import DraftAnalysis, PromiseExtractor
 from heedful.coach.config import CoachConfig
 from heedful.coach.draft import Draft
 from heedful.coach.findings import Finding, sort_findings
-from heedful.coach.mood import CueMoodReader, MoodReader
+from heedful.coach.learned import LinearModel, default_model
+from heedful.coach.mood import ComplaintReader, CueMoodReader, MoodReader
 from heedful.coach.registry import rule_classes
 from heedful.coach.rules.base import Rule
 from heedful.domain.promises import ExtractedPromise
@@ -31,7 +32,24 @@ def default_promise_extractor(text: str, sent_at: datetime) -> Sequence[Extracte
     """The care area's extractor; if it cannot be loaded, the promise rules stay quiet (and
     say so once in the log) rather than breaking every other rule."""
     extract = _care_extractor()
-    return extract(text, sent_at) if extract is not None else ()
+    if extract is None:
+        return ()
+    try:
+        return extract(text, sent_at)
+    except Exception:  # a bug there must not take the other rules down with it
+        log.warning("promise extractor failed on a draft; promise rules skip it", exc_info=_once())
+        return ()
+
+
+_told: list[bool] = []
+
+
+def _once() -> bool:
+    """True the first time only: the traceback is logged once per process."""
+    first = not _told
+    if first:
+        _told.append(True)
+    return first
 
 
 @cache
@@ -55,12 +73,25 @@ class Coach:
         mood_reader: MoodReader | None = None,
         promise_extractor: PromiseExtractor | None = None,
         clock: Clock | None = None,
+        model: LinearModel | None = None,
+        use_model: bool = True,
+        complaint_reader: ComplaintReader | None = None,
     ) -> None:
         self.config = config or CoachConfig()
         self.rules = list(rules) if rules is not None else configure_rules(self.config)
         self.mood_reader = mood_reader or CueMoodReader()
         self.promise_extractor = promise_extractor or default_promise_extractor
         self.clock = clock or SystemClock()
+        self._model = model
+        self.use_model = use_model
+        self.complaint_reader = complaint_reader or default_complaint_reader()
+
+    def model(self) -> LinearModel | None:
+        """The learned rules' model: the one given, else the shipped one (loaded on first use);
+        None when ``use_model`` is off — the language rules then use their phrases alone."""
+        if not self.use_model:
+            return None
+        return self._model if self._model is not None else default_model()
 
     def analyse(self, draft: Draft, history: SentReplyIndex | None = None) -> DraftAnalysis:
         return DraftAnalysis(
@@ -69,6 +100,8 @@ class Coach:
             mood_reader=self.mood_reader,
             promise_extractor=self.promise_extractor,
             history=history,
+            model=self.model,
+            complaint_reader=self.complaint_reader if self.use_model else None,
         )
 
     def check(self, draft: Draft, history: SentReplyIndex | None = None) -> list[Finding]:
@@ -76,6 +109,12 @@ class Coach:
         analysis = self.analyse(draft, history)
         findings = [finding for rule in self.rules for finding in rule.check(analysis)]
         return sort_findings(findings)
+
+
+@cache
+def default_complaint_reader() -> ComplaintReader:
+    """One per process: it caches triage's reading of each customer message."""
+    return ComplaintReader()
 
 
 def configure_rules(config: CoachConfig) -> list[Rule[Any]]:

@@ -66,12 +66,17 @@ _ROLE_MAILBOX = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[\w']+|[^\w\s]")
+_WORD = re.compile(r"[\w']+")
 _HOST_NOISE = frozenset(
     {"com", "co", "uk", "org", "net", "example", "www", "io", "gov", "en", "us"}
 )
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(body_text(text)))
 
 
 def body_text(text: str) -> str:
@@ -108,19 +113,58 @@ def normalise(text: str) -> str:
     return " ".join(out.lower().split())
 
 
+# The customer asks where or how to reach someone, or for a number, address, link or form: then
+# a reply that gives one is an answer, not a redirect. (Shared with the generic_redirect rule.)
+ASKED_WHERE = re.compile(
+    r"\bwhat(?:'s|\s+is|\s+are)\s+(?:the|your)\s+(?:[\w-]+\s+){0,3}?(?:number|e-?mail|address|link"
+    r"|web\s*site|page|form|site|url|hours|line|helpline|contact)"
+    r"|\bhow\s+(?:do|can|could|would|should)\s+i\s+(?:best\s+)?(?:contact|reach|get\s+(?:in\s+touch"
+    r"|hold|through)|speak|talk|call|ring|e-?mail|complain|claim|report|find|make|raise|apply"
+    r"|submit|request|send)"
+    r"|\bwhere\s+(?:can|do|should|would)\s+i\b|\bwhere(?:'s|\s+is|\s+are)\s+(?:the|your)\b"
+    r"|\b(?:is|are)\s+there\s+(?:a|an|any)\s+(?:[\w-]+\s+){0,2}?(?:form|number|line|page|e-?mail"
+    r"|helpline|chat|phone|address|link|site|team|department|person|one)\b"
+    r"|\bis\s+there\s+(?:a|any)\s+way\s+(?:to|i\s+can|of)\s+(?:contact|reach|speak|talk|call"
+    r"|e-?mail|complain|get\s+(?:in\s+touch|hold))"
+    r"|\bdo\s+you\s+(?:guys\s+)?have\s+(?:a|an|any)\s+(?:[\w-]+\s+){0,2}?(?:helpline|number|line"
+    r"|chat|e-?mail|form|page|phone|support|team|department|address|site)"
+    r"|\b(?:who|which\s+\w+)\s+(?:can|should|do|would)\s+i\s+(?:contact|call|ring|speak|talk"
+    r"|e-?mail|ask|write)"
+    r"|\bbest\s+way\s+to\s+(?:reach|contact|get\s+(?:in\s+touch|hold)|speak|talk|complain)"
+    r"|\bcan\s+i\s+(?:ring|call|phone|speak|talk|e-?mail|contact|write|visit|chat)"
+    r"|\b(?:what|which)\s+(?:page|site|link|number|form|e-?mail|address|team|department)"
+    r"|\bhow\s+long\s+(?:does|will|do|did|should|would)\b"
+    r"|\b(?:want|like|need)\s+to\s+(?:know|have|get)\s+(?:your|the)\s+(?:[\w-]+\s+){0,4}?(?:number"
+    r"|e-?mail|address|location|contact|details|link)"
+    r"|\b(?:send|give|tell|provide)\s+(?:me|us)\s+(?:with\s+)?(?:your|the|a)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:number|e-?mail|address|contact|link)",
+    re.IGNORECASE,
+)
+
+
+def context_tokens(*, upset: bool, complaining: bool, asked_where: bool) -> tuple[str, ...]:
+    """What the model is told about the customer's message: upset (the coach's mood cues),
+    else complaining (triage's fast pass, :class:`heedful.coach.mood.ComplaintReader`), else
+    calm; and whether they asked where or how to get help (:data:`ASKED_WHERE`)."""
+    mood = "zupset" if upset else "zcomplain" if complaining else "zcalm"
+    return (mood, *(("zasked",) if asked_where else ()))
+
+
 def _bucket(gram: str) -> int:
     return zlib.crc32(gram.encode("utf-8")) & (N_BUCKETS - 1)
 
 
-def ngram_counts(text: str) -> tuple[Counter[int], Counter[int]]:
-    """Hashed word n-gram and character n-gram counts of ``text`` (a reply)."""
-    tokens = _TOKEN.findall(normalise(text))
+def ngram_counts(text: str, context: Sequence[str] = ()) -> tuple[Counter[int], Counter[int]]:
+    """Hashed word n-gram and character n-gram counts of ``text`` (a reply); ``context``
+    tokens (see :func:`context_tokens`) go first, so they pair with the reply's first words."""
+    reply = _TOKEN.findall(normalise(text))
+    tokens = [*context, *reply]
     words: Counter[int] = Counter()
     for n in WORD_NGRAMS:
         for i in range(len(tokens) - n + 1):
             words[_bucket("w" + " ".join(tokens[i : i + n]))] += 1
     chars: Counter[int] = Counter()
-    for token in tokens:
+    for token in reply:  # the context is a word feature only
         padded = f" {token} "
         for n in CHAR_NGRAMS:
             for i in range(len(padded) - n + 1):
@@ -129,13 +173,13 @@ def ngram_counts(text: str) -> tuple[Counter[int], Counter[int]]:
 
 
 def vectorise(
-    text: str, rows: IntArray, idf: FloatArray
+    text: str, rows: IntArray, idf: FloatArray, context: Sequence[str] = ()
 ) -> tuple[npt.NDArray[np.intp], FloatArray]:
     """The model's input for ``text``: positions in ``rows`` (the buckets seen in training)
     and values — sub-linear counts times IDF, each block L2-normalised, then summed. Buckets
     never seen in training are dropped, as a fitted vocabulary would drop unknown n-grams."""
     merged: dict[int, float] = {}
-    for counts in ngram_counts(text):
+    for counts in ngram_counts(text, context):
         if not counts:
             continue
         keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -165,14 +209,21 @@ class LinearModel:
     thresholds: dict[str, float]
     meta: dict[str, Any]
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        """Each rule's probability that ``text`` (a whole reply or one sentence) breaks it."""
-        return self.probabilities_many([text])[0]
+    def min_words(self, rule: str) -> int:
+        """Replies with fewer words than this (in the body) are left to the phrase rules."""
+        value = self.meta.get("min_words", {}).get(rule, 0)
+        return int(value)
 
-    def probabilities_many(self, texts: Sequence[str]) -> list[dict[str, float]]:
+    def probabilities(self, text: str, context: Sequence[str] = ()) -> dict[str, float]:
+        """Each rule's probability that ``text`` (a whole reply or one sentence) breaks it."""
+        return self.probabilities_many([text], context)[0]
+
+    def probabilities_many(
+        self, texts: Sequence[str], context: Sequence[str] = ()
+    ) -> list[dict[str, float]]:
         out = []
         for text in texts:
-            positions, values = vectorise(text, self.rows, self.idf)
+            positions, values = vectorise(text, self.rows, self.idf, context)
             logits = values @ self.weights[positions] + self.bias
             probs = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
             out.append({rule: float(p) for rule, p in zip(self.rules, probs, strict=True)})
@@ -210,13 +261,16 @@ def default_model() -> LinearModel | None:
 
 
 def best_sentence(
-    model: LinearModel, rule: str, sentences: Iterable[tuple[int, int, str]]
+    model: LinearModel,
+    rule: str,
+    sentences: Iterable[tuple[int, int, str]],
+    context: Sequence[str] = (),
 ) -> tuple[int, int, float] | None:
     """The sentence (start, end, probability) the model scores highest for ``rule``."""
     spans = [(start, end, text) for start, end, text in sentences if text.strip()]
     if not spans:
         return None
-    scored = model.probabilities_many([text for _, _, text in spans])
+    scored = model.probabilities_many([text for _, _, text in spans], context)
     best = max(range(len(spans)), key=lambda i: scored[i][rule])
     start, end, _ = spans[best]
     return start, end, scored[best][rule]

@@ -193,3 +193,67 @@ class TriageMoodReader:
                 self._broken = True
                 self._analyser = None
         return self._analyser
+
+
+class ComplaintReader:
+    """Whether a customer's message reads as a complaint or negative to triage's fast pass
+    (hashed n-grams, about a millisecond) — a broader, softer signal than the cues, which the
+    learned rules take as context (:func:`heedful.coach.learned.context_tokens`). Loaded on
+    first use; cached per message; None for every message when triage cannot be loaded."""
+
+    def __init__(
+        self,
+        analyser: Analyser | None = None,
+        *,
+        cache_size: int = 4096,
+        min_complaint: float = 0.5,
+    ) -> None:
+        self._analyser = analyser
+        self._cache: OrderedDict[str, bool | None] = OrderedDict()
+        self._cache_size = cache_size
+        self._min_complaint = min_complaint
+        self._broken = False
+        self._lock = Lock()
+
+    def complaining(self, text: str) -> bool | None:
+        if not text.strip():
+            return False
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        found = self.read_many([text])[0]
+        return found
+
+    def read_many(self, texts: list[str]) -> list[bool | None]:
+        """Many messages at once (training, batches); also fills the cache."""
+        analyser = self._load()
+        if analyser is None:
+            return [None] * len(texts)
+        results = analyser.analyse(texts, mode="fast")
+        out = [
+            r.complaint_probability >= self._min_complaint or r.sentiment == "negative"
+            for r in results
+        ]
+        with self._lock:
+            for text, value in zip(texts, out, strict=True):
+                self._cache[text] = value
+                self._cache.move_to_end(text)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return list(out)
+
+    def _load(self) -> Analyser | None:
+        if self._analyser is None and not self._broken:
+            try:
+                from heedful.triage.analyse import Analyser
+
+                self._analyser = Analyser()
+                self._analyser.analyse(["warm-up"], mode="fast")
+            except Exception:  # a missing model must not take the coach down
+                log.warning(
+                    "triage unavailable; the coach's model reads moods from cues", exc_info=True
+                )
+                self._broken = True
+                self._analyser = None
+        return self._analyser

@@ -69,7 +69,7 @@ class InboxFilter:
 class InboxPage:
     items: list[dict[str, Any]]
     next_cursor: str | None
-    # What the pages need beyond the API's JSON (see PAGE_EXTRA), by conversation id.
+    # What the pages need beyond the API's JSON (PAGE_EXTRA and workspace_id), by id.
     extra: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -154,6 +154,7 @@ def page_on_cursor(
             values = dict(zip(PAGE_EXTRA, row[len(_COLUMNS) :], strict=True))
             for name in ("last_inbound_at", "last_outbound_at", "resolved_at"):
                 values[name] = _aware(values[name])
+            values["workspace_id"] = row[1]
             extra[row[0]] = values
     return InboxPage(items, _next_cursor(flt, rows, limit), extra)
 
@@ -298,12 +299,17 @@ def _statement(
     lists = [item for item in lists if item[1]]
     lists.sort(key=lambda item: len(item[1]))
     multi.extend(lists[:1])
+    if flt.contact_id is not None:
+        # A contact's few conversations come from ix_conversation_contact and are sorted; the
+        # unary plus keeps the planners from walking a whole workspace's index instead.
+        residual.append(f"+workspace_id IN ({_list('workspace_id', multi[0][1], params)})")
+        multi = []
     for column, values in multi:
         if len(walks) * len(values) > MAX_BRANCHES:
             residual.append(f"{column} IN ({_list(column, values, params)})")
             continue
         walks = [[*walk, (column, value)] for walk in walks for value in values]
-    for column, values in lists[1:]:
+    for column, values in lists[1 if multi else 0 :]:
         residual.append(f"{column} IN ({_list(column, values, params)})")
     order = ", ".join(f"{c} DESC" for c in sort)
     parts = []

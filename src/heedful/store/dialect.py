@@ -83,6 +83,13 @@ def refresh_statistics(session: Session, tables: Iterable[str]) -> None:
             session.execute(text(f'ANALYZE "{table}"'))
 
 
+def utc_day(session: Session, column: Any) -> Any:
+    """The UTC calendar day of a stored time, as ``YYYY-MM-DD`` text (to group by)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)  # SQLite stores UTC wall time as text
+
+
 # -- statements run on the driver's own cursor (hot read paths) ------------------------------
 
 _NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")

@@ -24,9 +24,11 @@ from heedful.web.api.me import router as me_router
 from heedful.web.api.stream import router as stream_router
 from heedful.web.auth import NotAuthenticated, ViewerCache, guard
 from heedful.web.templating import build_templates, render
+from heedful.web.timing import ServerTiming
 from heedful.web.ui.account import router as account_router
 from heedful.web.ui.admin import router as admin_router
 from heedful.web.ui.conversation import router as conversation_router
+from heedful.web.ui.dashboard import DashboardCache
 from heedful.web.ui.dashboard import router as dashboard_router
 from heedful.web.ui.inbox import router as inbox_router
 from heedful.web.ui.login import router as login_router
@@ -77,6 +79,7 @@ def create_app(
     app.state.templates = build_templates()
     app.state.viewer_cache = ViewerCache()
     app.state.inbox_rows = RowCache()  # the inbox API's rendered rows (heedful.queries.inbox)
+    app.state.dashboards = DashboardCache()  # the leads' figures (heedful.web.ui.dashboard)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")
@@ -89,6 +92,7 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(ServerTiming)  # Server-Timing: app;dur=… on every response
     install_workers(app)  # app.state.jobs / .channels; /webhooks/* (signature-checked, no guard)
     _error_handlers(app)
     return app

@@ -184,12 +184,45 @@ class SlaBadge:
 def sla_states(session: Session, conversation_ids: list[int], clock: Clock) -> dict[int, SlaBadge]:
     """Each open conversation's most urgent SLA clock, as a badge (care workflow)."""
     from heedful.care.clocks import sla_states as care_sla_states
-    from heedful.web.templating import duration
 
     if not conversation_ids:
         return {}
+    return _badges(care_sla_states(session, conversation_ids, clock))
+
+
+def sla_states_of_rows(
+    session: Session, rows: list[dict[str, Any]], extra: dict[int, dict[str, Any]], clock: Clock
+) -> dict[int, SlaBadge]:
+    """:func:`sla_states` for inbox rows read with their SLA columns (``InboxPage.extra``):
+    the care workflow evaluates each stored SLA snapshot, with no query while they are current."""
+    from heedful.care.clocks import SlaRow, sla_summaries
+
+    found = []
+    for row in rows:
+        more = extra.get(row["id"])
+        if more is None:
+            continue
+        found.append(
+            SlaRow(
+                row["id"],
+                more["workspace_id"],
+                row["channel"],
+                row["status"],
+                row["priority"],
+                row["message_count"],
+                more["last_inbound_at"],
+                more["last_outbound_at"],
+                more["sla_state"],
+            )
+        )
+    return _badges(sla_summaries(session, found, now=clock.now()))
+
+
+def _badges(states: dict[int, dict[str, Any]]) -> dict[int, SlaBadge]:
+    from heedful.web.templating import duration
+
     badges = {}
-    for cid, sla in care_sla_states(session, conversation_ids, clock).items():
+    for cid, sla in states.items():
         left = int(sla["remaining_seconds"])
         label = f"{duration(left)} left" if left >= 0 else f"breached {duration(-left)} ago"
         badges[cid] = SlaBadge(str(sla["status"]), label, str(sla["metric"]).replace("_", " "))

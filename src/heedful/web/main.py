@@ -13,3 +13,10 @@ def app_from_env() -> FastAPI:
     from heedful.workers.runtime import run_jobs_in_process
 
     return run_jobs_in_process(create_app(load_settings()))  # default mode: jobs run here
+
+
+def web_app_from_env() -> FastAPI:
+    """The web app alone, for servers whose jobs run elsewhere (``heedful worker``, or the
+    benchmarks that measure the API by itself): ``uvicorn --factory
+    heedful.web.main:web_app_from_env``."""
+    return create_app(load_settings())

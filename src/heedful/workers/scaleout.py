@@ -307,6 +307,9 @@ def bench_app() -> Any:
 
     app = app_from_env()
     app.state.channels.resolve = resolver_with_fake
+    skipped = {n for n in os.environ.get("HEEDFUL_BENCH_SKIP_JOBS", "").split(",") if n}
+    if skipped:  # the in-process runner's jobs, less those (benchmarks of one area)
+        app.state.jobs.registry = app.state.jobs.registry.without(skipped)
     return app
 
 

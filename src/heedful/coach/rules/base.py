@@ -6,8 +6,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from heedful.coach.analysis import DraftAnalysis
-from heedful.coach.config import RuleSettings
+from heedful.coach.config import ModelRuleSettings, RuleSettings
 from heedful.coach.findings import Finding, Severity
+from heedful.coach.learned import word_count
 
 S = TypeVar("S", bound=RuleSettings)
 
@@ -53,6 +54,25 @@ class Rule(Generic[S]):
         for finding in (*found, *self._extra(draft)):
             if ignore is None or not _ignored(ignore, draft.text, finding):
                 yield finding
+
+    def model_finding(self, draft: DraftAnalysis, message: str, suggestion: str) -> Finding | None:
+        """A finding from the rule's learned model, when the workspace allows it and the model's
+        probability for the reply reaches the threshold; it points at the sentence the model
+        scores highest. None otherwise (and always for rules without a model)."""
+        settings = self.settings
+        if not isinstance(settings, ModelRuleSettings) or not settings.model:
+            return None
+        probability = draft.model_scores.get(self.id)
+        model = draft.model
+        if probability is None or model is None:
+            return None
+        threshold = settings.model_threshold or model.thresholds.get(self.id)
+        if threshold is None or probability < threshold:
+            return None
+        if word_count(draft.text) < model.min_words(self.id):
+            return None
+        start, end = draft.model_span(self.id)
+        return self.finding(start, end, message, suggestion)
 
     def finding(self, start: int, end: int, message: str, suggestion: str) -> Finding:
         return Finding(self.id, self.severity, start, end, message, suggestion)

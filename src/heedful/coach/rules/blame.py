@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from heedful.coach.analysis import DraftAnalysis
-from heedful.coach.config import RuleSettings
+from heedful.coach.config import ModelRuleSettings
 from heedful.coach.findings import Finding
 from heedful.coach.rules.base import Rule
 from heedful.coach.rules.cues import Cue, find_cues, rx
@@ -515,10 +515,17 @@ _CHECK_YOURS = rx(
 )
 
 
-class BlameRule(Rule[RuleSettings]):
+MODEL_MESSAGE = (
+    "Reads as deflecting responsibility — onto the customer, someone else, the rules or "
+    "circumstances."
+)
+
+
+class BlameRule(Rule[ModelRuleSettings]):
     id = "blame"
     title = "Blame or deflection"
     english_only = True
+    settings_model = ModelRuleSettings
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
         hits = list(find_cues(draft, ALL_CUES))
@@ -538,3 +545,7 @@ class BlameRule(Rule[RuleSettings]):
                 "Says the company's side is fine and sends the customer to check theirs.",
                 CUSTOMER_SUGGESTION,
             )
+            return
+        learned = self.model_finding(draft, MODEL_MESSAGE, BLAME_SUGGESTION)
+        if learned is not None:
+            yield learned

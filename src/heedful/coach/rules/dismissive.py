@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from heedful.coach.analysis import DraftAnalysis
-from heedful.coach.config import RuleSettings
+from heedful.coach.config import ModelRuleSettings
 from heedful.coach.findings import Finding
 from heedful.coach.rules.base import Rule
 from heedful.coach.rules.cues import Cue, customer_upset, find_cues, rx
@@ -138,6 +138,8 @@ CUES = (
             r"|\b(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:(?:simply|just|absolutely|completely"
             r"|totally|categorically|actually)\s+)?(?:not\s+(?:true|fair\s+to\s+say)|untrue|false"
             r"|a\s+lie|nonsense|rubbish)\b"
+            # "that's rubbish, sorry" / "that's rubbish when you paid for it" agrees with them
+            r"(?![,!]?\s*(?:sorry|when\b|for\s+you|to\s+hear|isn't\s+it|and\s+i'm\s+sorry))"
             r"|\b(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:simply|just|absolutely|completely"
             r"|totally|categorically|actually)\s+(?:not\s+(?:correct|accurate|the\s+case|right)"
             r"|incorrect|inaccurate|wrong)\b"
@@ -249,16 +251,30 @@ CUES = (
 )
 
 
-class DismissiveRule(Rule[RuleSettings]):
+_MODEL_MESSAGE = (
+    "Reads as dismissive: it argues with, corrects or plays down what the customer said "
+    "instead of acknowledging it."
+)
+
+
+class DismissiveRule(Rule[ModelRuleSettings]):
     id = "dismissive"
     title = "Dismissive or curt"
     english_only = True
+    settings_model = ModelRuleSettings
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
+        found = False
         for hit in find_cues(draft, CUES):
+            found = True
             yield self.finding(hit.start, hit.end, hit.cue.message, hit.cue.suggestion)
         if draft.mood.upset and _ACK_ONLY.match(draft.body_text):
+            found = True
             start, end = draft.body
             yield self.finding(
                 start, end, "A bare acknowledgement to someone who is upset.", _CURT_SUGGESTION
             )
+        if not found:
+            learned = self.model_finding(draft, _MODEL_MESSAGE, _ARGUE_SUGGESTION)
+            if learned is not None:
+                yield learned

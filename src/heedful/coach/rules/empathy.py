@@ -95,14 +95,14 @@ class NoEmpathyRule(Rule[RuleSettings]):
     english_only = True
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
-        if not draft.mood.upset or _LATER_PART.search(draft.plain):
+        if _LATER_PART.search(draft.plain) or not (draft.mood.upset or _cold_to_complaint(draft)):
             return
         if any(acknowledges(earlier) for earlier in draft.draft.earlier):
             return  # acknowledged earlier in the conversation; a follow-up need not repeat it
         text = _NON_APOLOGY.sub(" ", _GENERIC_APOLOGY.sub(" ", draft.plain))
         if _ACKNOWLEDGED.search(text):
             return
-        why = ", ".join(draft.mood.reasons) or "their words"
+        why = ", ".join(draft.mood.reasons) or "a complaint"
         generic = _GENERIC_APOLOGY.search(draft.plain) or _NON_APOLOGY.search(draft.plain)
         if generic:
             yield self.finding(
@@ -119,6 +119,16 @@ class NoEmpathyRule(Rule[RuleSettings]):
             f"The customer is upset ({why}) and the reply doesn't acknowledge it.",
             "Open by acknowledging what happened to them, in your own words.",
         )
+
+
+def _cold_to_complaint(draft: DraftAnalysis) -> bool:
+    """The mood cues missed it, but the customer is complaining (triage's fast pass) and the
+    reply deflects, argues or redirects (the learned language rules): that reply needed an
+    acknowledgement. Plain complaints without emotional words are where the cues miss most;
+    requiring a bad reply as well keeps ordinary replies to mild complaints quiet."""
+    if not draft.complaining:
+        return False
+    return any(draft.model_flags(rule) for rule in ("blame", "dismissive", "generic_redirect"))
 
 
 def acknowledges(text: str) -> bool:

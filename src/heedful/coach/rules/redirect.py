@@ -21,8 +21,9 @@ from typing import Any
 from pydantic import Field
 
 from heedful.coach.analysis import DraftAnalysis
-from heedful.coach.config import RuleSettings
+from heedful.coach.config import ModelRuleSettings
 from heedful.coach.findings import Finding
+from heedful.coach.learned import ASKED_WHERE
 from heedful.coach.rules.base import Rule
 from heedful.coach.rules.cues import Cue, find_cues, rx
 
@@ -61,6 +62,9 @@ _WEB_PLACE = (
 _FORM = (
     r"(?:(?:fill(?:ing)?\s+(?:in|out)|complete|completing|submit|submitting|use|using|via"
     r"|through|on)\s+(?:our|the|this|that|a|an)\s+(?:[\w-]+\s+){0,2}form\b(?!\s+of\b)"
+    # a form they already filled in, or one that is part of the service: not a redirect
+    r"(?!\s+(?:(?:that|which)\s+)?you\s+(?:signed|filled|completed|submitted|agreed|sent|returned)\b)"
+    r"(?!\s+(?:each|every)\b)"
     r"|\b(?:online|web|contact|complaints?|feedback|enquiry|inquiry|claims?|support|request)"
     r"\s+form\b)"
 )
@@ -121,30 +125,7 @@ _SPECIFIC = rx(
 )
 # The customer asked where or how to get help, or how long an answer takes: telling them is
 # an answer, not a redirect.
-_ASKED_WHERE = rx(
-    r"\bwhat(?:'s|\s+is|\s+are)\s+(?:the|your)\s+(?:[\w-]+\s+){0,3}?(?:number|e-?mail|address|link"
-    r"|web\s*site|page|form|site|url|hours|line|helpline|contact)"
-    r"|\bhow\s+(?:do|can|could|would|should)\s+i\s+(?:best\s+)?(?:contact|reach|get\s+(?:in\s+touch"
-    r"|hold|through)|speak|talk|call|ring|e-?mail|complain|claim|report|find|make|raise|apply"
-    r"|submit|request|send)"
-    r"|\bwhere\s+(?:can|do|should|would)\s+i\b|\bwhere(?:'s|\s+is|\s+are)\s+(?:the|your)\b"
-    r"|\b(?:is|are)\s+there\s+(?:a|an|any)\s+(?:[\w-]+\s+){0,2}?(?:form|number|line|page|e-?mail"
-    r"|helpline|chat|phone|address|link|site|team|department|person|one)\b"
-    r"|\bis\s+there\s+(?:a|any)\s+way\s+(?:to|i\s+can|of)\s+(?:contact|reach|speak|talk|call"
-    r"|e-?mail|complain|get\s+(?:in\s+touch|hold))"
-    r"|\bdo\s+you\s+(?:guys\s+)?have\s+(?:a|an|any)\s+(?:[\w-]+\s+){0,2}?(?:helpline|number|line"
-    r"|chat|e-?mail|form|page|phone|support|team|department|address|site)"
-    r"|\b(?:who|which\s+\w+)\s+(?:can|should|do|would)\s+i\s+(?:contact|call|ring|speak|talk"
-    r"|e-?mail|ask|write)"
-    r"|\bbest\s+way\s+to\s+(?:reach|contact|get\s+(?:in\s+touch|hold)|speak|talk|complain)"
-    r"|\bcan\s+i\s+(?:ring|call|phone|speak|talk|e-?mail|contact|write|visit|chat)"
-    r"|\b(?:what|which)\s+(?:page|site|link|number|form|e-?mail|address|team|department)"
-    r"|\bhow\s+long\s+(?:does|will|do|did|should|would)\b"
-    r"|\b(?:want|like|need)\s+to\s+(?:know|have|get)\s+(?:your|the)\s+(?:[\w-]+\s+){0,4}?(?:number"
-    r"|e-?mail|address|location|contact|details|link)"
-    r"|\b(?:send|give|tell|provide)\s+(?:me|us)\s+(?:with\s+)?(?:your|the|a)\s+(?:[\w-]+\s+){0,3}?"
-    r"(?:number|e-?mail|address|contact|link)"
-)
+_ASKED_WHERE = ASKED_WHERE
 
 # A concrete contact point or place: a phone number, an e-mail address, a link, a menu path.
 _CONCRETE = rx(
@@ -156,11 +137,22 @@ _SUGGESTION = (
     "Help here, or take it to a private message with you: answer their question, give the "
     "specific article or step, or say what you will do and when."
 )
+_MODEL_MESSAGE = "Sends the customer to a general channel instead of helping with their case."
 _GUARDS: dict[str, Any] = {"unless_before": _NOT_ASKING, "unless_sentence": _ASKING_IF_DONE}
 _NOT_US = rx(_NOT_ASKING.pattern, "|", _WE_DO_IT.pattern)
 
 CUES = (
-    Cue(rx(r"\b", _FORM), "Sends the customer to a generic form.", _SUGGESTION, **_GUARDS),
+    Cue(
+        rx(r"\b", _FORM),
+        "Sends the customer to a generic form.",
+        _SUGGESTION,
+        unless_before=rx(
+            _NOT_ASKING.pattern,
+            r"|\b(?:explained|stated|set\s+out|shown|written|printed|listed|ticked|requested\s+by"
+            r"\s+you)\s+$",
+        ),
+        unless_sentence=_ASKING_IF_DONE,
+    ),
     Cue(
         rx(
             r"\b(?:visit(?:ing)?|check(?:ing)?(?:\s+out)?|see|go(?:ing)?\s+(?:on)?to|head(?:ing)?\s+"
@@ -245,7 +237,7 @@ CUES = (
 _SLOW_CUE = CUES[-1]
 
 
-class RedirectSettings(RuleSettings):
+class RedirectSettings(ModelRuleSettings):
     slow_hours: float = Field(
         24.0, gt=0, description="a promised reply later than this is a slow channel"
     )
@@ -261,16 +253,20 @@ class GenericRedirectRule(Rule[RedirectSettings]):
         if _ASKED_WHERE.search(draft.draft.customer) and _CONCRETE.search(draft.plain):
             return  # they asked where or how, and the draft tells them exactly
         hits = list(find_cues(draft, CUES))
-        if not hits:
-            return
         specific = _SPECIFIC.search(draft.plain) is not None
+        found = False
         for hit in hits:
             slow = hit.cue is _SLOW_CUE
             if slow and not _slow_enough(draft.plain[hit.start : hit.end], self.settings):
                 continue
             if specific and not slow:
                 continue
+            found = True
             yield self.finding(hit.start, hit.end, hit.cue.message, hit.cue.suggestion)
+        if not found:
+            learned = self.model_finding(draft, _MODEL_MESSAGE, _SUGGESTION)
+            if learned is not None:
+                yield learned
 
 
 _AMOUNT = re.compile(

@@ -101,6 +101,14 @@ Index("ix_conversation_channel", Conversation.workspace_id, Conversation.channel
 Index(
     "ix_conversation_channel_priority", Conversation.workspace_id, Conversation.channel, *_PRIORITY
 )
+# The dashboard's open conversations still waiting for a first answer, oldest first.
+Index(
+    "ix_conversation_unanswered",
+    Conversation.workspace_id,
+    Conversation.first_response_at,
+    Conversation.status,
+    Conversation.first_inbound_at,
+)
 Index("ix_conversation_owner", Conversation.workspace_id, Conversation.owner_id, *_ACTIVITY)
 Index(
     "ix_conversation_owner_priority", Conversation.workspace_id, Conversation.owner_id, *_PRIORITY

@@ -70,7 +70,10 @@ def decorate(session: Session, page: InboxPage, clock: Any) -> None:
     """Add what other areas know about each row (reasons, SLA), where installed."""
     ids = [item["id"] for item in page.items]
     reasons = features.triage_reasons(session, ids)
-    slas = features.sla_states(session, ids, clock)
+    if page.extra:  # read with the SLA columns: evaluate the stored snapshots
+        slas = features.sla_states_of_rows(session, page.items, page.extra, clock)
+    else:
+        slas = features.sla_states(session, ids, clock)
     for item in page.items:
         item["reasons"] = reasons.get(item["id"], [])
         item["sla"] = slas.get(item["id"])
@@ -92,7 +95,7 @@ def inbox_page(
     partial: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
     params = InboxParams(workspace, status, channel, owner, q, sort, cursor)
-    page = list_conversations(session, build_filter(session, viewer, params))
+    page = list_conversations(session, build_filter(session, viewer, params), for_page=True)
     decorate(session, page, clock)
     ws_ids = visible_workspace_ids(session, viewer)
     workspaces = workspace_names(session, ws_ids)

@@ -1,4 +1,5 @@
-"""web: the inbox's keyset indexes (every filter column before each sort's columns)
+"""web: the inbox's keyset indexes (every filter column before each sort's columns) and
+the dashboard's unanswered index
 
 Revision ID: 0005b_web_inbox
 Revises: 0005_web
@@ -22,6 +23,13 @@ INDEXES = {
     "ix_conversation_channel_priority": ["workspace_id", "channel", *PRIORITY],
     "ix_conversation_owner": ["workspace_id", "owner_id", *ACTIVITY],
     "ix_conversation_owner_priority": ["workspace_id", "owner_id", *PRIORITY],
+    # the dashboard: open conversations with no first response yet, oldest first
+    "ix_conversation_unanswered": [
+        "workspace_id",
+        "first_response_at",
+        "status",
+        "first_inbound_at",
+    ],
 }
 
 
