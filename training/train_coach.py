@@ -37,6 +37,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from heedful.coach import Coach, Draft
+from heedful.coach.analysis import PLAIN
 from heedful.coach.corpora import RealReply, ibm_replies, read_labels, twcs_half, twcs_replies
 from heedful.coach.learned import (
     ASKED_WHERE,
@@ -51,6 +52,8 @@ from heedful.coach.learned import (
 )
 from heedful.coach.mood import ComplaintReader, CueMoodReader
 from heedful.coach.registry import rule_class
+from heedful.coach.rules import blame as blame_rule
+from heedful.coach.rules import dismissive as dismissive_rule
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "eval" / "data"
@@ -214,11 +217,22 @@ def words(text: str) -> int:
     return word_count(text)
 
 
+# What each rule lets its model say (the rule modules' own vetoes, e.g. a reply that owns the
+# problem is not blame whatever the model thinks), so that the held-out figures are the rule's.
+VETOES = {"blame": blame_rule._OWNS_IT, "dismissive": dismissive_rule._WARM}
+
+
 def model_hits(
     rule: str, examples: Sequence[Example], scores: Sequence[dict[str, float]], t: float
 ) -> list[bool]:
     gate = MIN_WORDS.get(rule, 0)
-    return [s[rule] >= t and words(e.text) >= gate for e, s in zip(examples, scores, strict=True)]
+    veto = VETOES.get(rule)
+    return [
+        s[rule] >= t
+        and words(e.text) >= gate
+        and (veto is None or veto.search(e.text.translate(PLAIN)) is None)
+        for e, s in zip(examples, scores, strict=True)
+    ]
 
 
 def choose_threshold(
@@ -266,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--c", type=float, default=8.0, help="inverse regularisation")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--precision", type=float, default=0.9)
+    parser.add_argument("--precision", type=float, default=0.92)
     parser.add_argument("--max-fires", type=float, default=0.02)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--meta", type=Path, default=META_FILE)

@@ -280,7 +280,10 @@ def route_conversations(
     session: Session, workspace_id: int, conversation_ids: Iterable[int], *, clock: Clock
 ) -> list[Routing]:
     """Give each unowned, unresolved conversation an owner: the contact's sticky owner while on
-    shift, else by the workspace's assignment mode. Returns what was done."""
+    shift, else by the workspace's assignment mode. Returns what was done.
+
+    Set-based: one query finds every sticky owner of the batch and one checks who of them is
+    on shift, whatever the batch size (this runs on every live ingest)."""
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         raise NotFound(f"workspace {workspace_id} not found")
@@ -295,30 +298,66 @@ def route_conversations(
         )
         .order_by(Conversation.id)
     ).all()
-    routed = []
+    if not conversations:
+        return []
+    now = clock.now()
+    latest = _latest_owned(session, workspace_id, conversations)
+    candidates = sorted({owner for _, _, owner in latest.values()})
+    on_duty = set(_available(session, workspace_id, candidates, now)) if candidates else set()
+    routed: list[Routing] = []
+    nobody_free = False
     for conversation in conversations:
-        found = _route_one(session, conversation, mode, clock)
-        if found is not None:
-            routed.append(found)
+        found = latest.get(conversation.contact_id) if conversation.contact_id else None
+        owner: int | None = found[2] if found and found[1] != conversation.id else None
+        if owner is not None and owner in on_duty:
+            reason = "sticky"
+        elif mode == "off" or nobody_free:
+            continue
+        else:
+            owner = pick_agent(session, workspace_id, now, mode=mode)
+            reason = mode
+            if owner is None:
+                nobody_free = True  # capacity only shrinks within a batch
+                continue
+        _set_owner(session, conversation, owner, clock=clock, by=None, reason=reason)
+        if conversation.contact_id is not None:
+            latest[conversation.contact_id] = (
+                conversation.last_activity_at,
+                conversation.id,
+                owner,
+            )
+        routed.append(Routing(conversation.id, owner, reason))
     return routed
 
 
-def _route_one(
-    session: Session, conversation: Conversation, mode: str, clock: Clock
-) -> Routing | None:
-    now = clock.now()
-    owner = sticky_owner(session, conversation)
-    if owner is not None and _available(session, conversation.workspace_id, [owner], now):
-        reason = "sticky"
-    elif mode == "off":
-        return None
-    else:
-        owner = pick_agent(session, conversation.workspace_id, now, mode=mode)
-        reason = mode
-        if owner is None:
-            return None
-    _set_owner(session, conversation, owner, clock=clock, by=None, reason=reason)
-    return Routing(conversation.id, owner, reason)
+def _latest_owned(
+    session: Session, workspace_id: int, conversations: Sequence[Conversation]
+) -> dict[int, tuple[datetime, int, int]]:
+    """For each contact of the batch: (last activity, id, owner) of their most recent owned
+    conversation, on any channel (see :func:`sticky_owner`)."""
+    contacts = sorted({c.contact_id for c in conversations if c.contact_id is not None})
+    if not contacts:
+        return {}
+    rows = session.execute(
+        select(
+            Conversation.contact_id,
+            Conversation.last_activity_at,
+            Conversation.id,
+            Conversation.owner_id,
+        ).where(
+            Conversation.workspace_id == workspace_id,
+            Conversation.contact_id.in_(contacts),
+            Conversation.owner_id.is_not(None),
+        )
+    ).all()
+    latest: dict[int, tuple[datetime, int, int]] = {}
+    for contact_id, last_activity, conversation_id, owner_id in rows:
+        if contact_id is None or owner_id is None:
+            continue
+        entry = (last_activity, conversation_id, owner_id)
+        if contact_id not in latest or entry[:2] > latest[contact_id][:2]:
+            latest[contact_id] = entry
+    return latest
 
 
 def sticky_owner(session: Session, conversation: Conversation) -> int | None:

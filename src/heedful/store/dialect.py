@@ -45,29 +45,45 @@ def upsert(
     return result
 
 
-LOCK_BUCKETS = 256
+# Up to this many keys, a writer locks each key; above it (bulk imports), the whole scope.
+MAX_KEY_LOCKS = 400
+_SCOPE_GATE = 0  # the second half of the scope-wide lock (keys hash to non-zero 31-bit values)
 
 
 def lock_keys(session: Session, scope: int, keys: Iterable[str]) -> None:
     """Serialise concurrent writers on the same logical keys until the transaction ends.
 
-    PostgreSQL: transaction-scoped advisory locks on (scope, bucket), the keys hashed into
-    LOCK_BUCKETS buckets (a batch of thousands of keys takes at most 256 locks, well within
-    the server's lock table), taken in sorted order so two writers never deadlock. Related
-    keys (a reply and its parent's id, an author) always meet in the same bucket.
+    PostgreSQL, with transaction-scoped advisory locks taken in sorted order (no deadlocks):
+    - a small batch (live traffic) takes the scope's gate in *shared* mode, then one lock per
+      key, so unrelated batches run side by side and related ones (a reply and its parent,
+      two messages of one author) wait for each other;
+    - a big batch (an import) takes the gate in *exclusive* mode instead: it waits for the
+      small batches in flight and keeps the scope to itself, with a single lock, however many
+      thousand keys it holds (the server's lock table is small).
     SQLite: nothing to do, a writer already holds the database's single write lock.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    buckets = sorted({zlib.crc32(key.encode("utf-8")) % LOCK_BUCKETS for key in keys})
-    if buckets:
+    hashed = sorted({(zlib.crc32(key.encode("utf-8")) & 0x7FFFFFFF) or 1 for key in keys})
+    if not hashed:
+        return
+    if len(hashed) > MAX_KEY_LOCKS:
         session.execute(
-            text(
-                "SELECT pg_advisory_xact_lock(:scope, b) "
-                "FROM unnest(CAST(:buckets AS integer[])) AS b ORDER BY b"
-            ),
-            {"scope": scope, "buckets": buckets},
+            text("SELECT pg_advisory_xact_lock(:scope, :gate)"),
+            {"scope": scope, "gate": _SCOPE_GATE},
         )
+        return
+    session.execute(
+        text("SELECT pg_advisory_xact_lock_shared(:scope, :gate)"),
+        {"scope": scope, "gate": _SCOPE_GATE},
+    )
+    session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(:scope, k) "
+            "FROM unnest(CAST(:keys AS integer[])) AS k ORDER BY k"
+        ),
+        {"scope": scope, "keys": hashed},
+    )
 
 
 def count_rows(session: Session, table: Table, *where: Any) -> int:

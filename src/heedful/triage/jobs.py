@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from heedful.clock import Clock
 from heedful.store.db import Database
 from heedful.triage.analyse import Mode
-from heedful.triage.service import pending_message_ids, triage_messages
+from heedful.triage.service import analyse_messages, pending_message_ids, triage_messages
 
 if TYPE_CHECKING:
     from heedful.workers.context import JobContext
@@ -46,8 +46,12 @@ def triage_ids(
     for workspace_id, message_id in pending:
         by_workspace[workspace_id].append(message_id)
     for workspace_id, ids in sorted(by_workspace.items()):
+        analyses = None
+        if stage == "full":  # the network runs outside the write transaction (SQLite: one writer)
+            with db.session() as session:
+                analyses = analyse_messages(session, workspace_id, ids, stage=stage)
         with db.write() as session:
-            triage_messages(session, workspace_id, ids, clock=clock, stage=stage)
+            triage_messages(session, workspace_id, ids, clock=clock, stage=stage, analyses=analyses)
     return len(pending)
 
 

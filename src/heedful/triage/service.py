@@ -15,7 +15,7 @@ message's reasons.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,7 @@ from heedful.store.tables import (
 )
 from heedful.triage.analyse import Mode
 from heedful.triage.history import context_signals
+from heedful.triage.priority import TextAnalysis, compute_priority
 from heedful.triage.result import TriageResult, triage_texts
 from heedful.triage.workspace import TriageSettings
 
@@ -102,10 +103,13 @@ def triage_messages(
     *,
     clock: Clock,
     stage: Mode = "fast",
+    analyses: Mapping[int, TextAnalysis] | None = None,
 ) -> set[int]:
     """Triage these messages (inbound ones; others are ignored) and roll up their conversations.
 
-    Returns the ids of the conversations whose priority was recomputed."""
+    ``analyses`` (from :func:`analyse_messages`, computed before the write transaction) spares
+    running the models while holding the database's write lock. Returns the ids of the
+    conversations whose priority was recomputed."""
     messages = _inbound(session, workspace_id, message_ids)
     if stage == "fast":
         done = _already_full(session, [m.id for m in messages])
@@ -115,10 +119,19 @@ def triage_messages(
     cfg = workspace_triage_settings(session, workspace_id)
     contexts = context_signals(session, [m.id for m in messages])
     ordered = [contexts[m.id] for m in messages]
-    results = triage_texts(
-        cfg.analyser(), [m.text for m in messages], contexts=ordered,
-        weights=cfg.priority_weights(), mode=stage,
-    )  # fmt: skip
+    if analyses is not None and all(m.id in analyses for m in messages):
+        analyser, weights = cfg.analyser(), cfg.priority_weights()
+        results = [
+            TriageResult(
+                analyses[m.id], compute_priority(analyses[m.id], ctx, weights, analyser.topics)
+            )
+            for m, ctx in zip(messages, ordered, strict=True)
+        ]
+    else:
+        results = triage_texts(
+            cfg.analyser(), [m.text for m in messages], contexts=ordered,
+            weights=cfg.priority_weights(), mode=stage,
+        )  # fmt: skip
     now = clock.now()
     ids = [m.id for m in messages]
     session.execute(delete(MessageTriage).where(MessageTriage.message_id.in_(ids)))
@@ -132,6 +145,19 @@ def triage_messages(
     conversations = {m.conversation_id for m in messages}
     roll_up(session, conversations, clock=clock)
     return conversations
+
+
+def analyse_messages(
+    session: Session, workspace_id: int, message_ids: Sequence[int], *, stage: Mode
+) -> dict[int, TextAnalysis]:
+    """Run the text models on these inbound messages (read-only: call it outside the write
+    transaction, then pass the result to :func:`triage_messages`)."""
+    messages = _inbound(session, workspace_id, message_ids)
+    if not messages:
+        return {}
+    analyser = workspace_triage_settings(session, workspace_id).analyser()
+    found = analyser.analyse([m.text for m in messages], stage)
+    return {m.id: a for m, a in zip(messages, found, strict=True)}
 
 
 def _decide(rows: list[Any], replied: datetime | None) -> Any:

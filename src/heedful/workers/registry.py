@@ -30,6 +30,7 @@ JOB_MODULES: tuple[str, ...] = (
     "heedful.workers.polling",
     "heedful.workers.listening",
     "heedful.triage.jobs",  # triage area: background first pass + refine
+    "heedful.care.jobs",  # care area: SLA escalations, promise reminders and broken promises
 )
 
 # How often the safety-net jobs look for work whose wake-up was lost (a crash between a commit

@@ -515,6 +515,16 @@ _CHECK_YOURS = rx(
 )
 
 
+# The reply owns the problem: then words like "your router" or "the courier" in it are not a
+# deflection, whatever the learned model makes of them.
+_OWNS_IT = rx(
+    r"(?<!\bnot\s)(?<!n't\s)\b(?:our|my)\s+(?:own\s+)?(?:fault|mistake|error|bad|responsibility"
+    r"|doing|failure)\b|\b(?:take|takes|accept|accepts|taking|accepting)\s+(?:full\s+)?"
+    r"responsibility\b|\b(?:that's|that\s+is|it's|it\s+is|it\s+was|this\s+is|this\s+was)\s+"
+    r"(?:all\s+|entirely\s+)?on\s+us\b|\b(?:the\s+)?(?:fault|problem|issue|mistake|error)\s+"
+    r"(?:is|was|lies|lay)\s+(?:at|with|on|in)\s+our\b|\bit\s+was\s+us\b|\bwe\s+got\s+(?:this|it)"
+    r"\s+wrong\b|\bthe\s+mistake\s+(?:is|was)\s+ours\b"
+)
 MODEL_MESSAGE = (
     "Reads as deflecting responsibility — onto the customer, someone else, the rules or "
     "circumstances."
@@ -545,6 +555,8 @@ class BlameRule(Rule[ModelRuleSettings]):
                 "Says the company's side is fine and sends the customer to check theirs.",
                 CUSTOMER_SUGGESTION,
             )
+            return
+        if _OWNS_IT.search(draft.plain):
             return
         learned = self.model_finding(draft, MODEL_MESSAGE, BLAME_SUGGESTION)
         if learned is not None:

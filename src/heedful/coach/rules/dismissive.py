@@ -251,6 +251,20 @@ CUES = (
 )
 
 
+# Warm constructions that share words with dismissive ones ("no need to apologise", "feel
+# free to leave a review", "you're right"): the learned model leaves a reply with one alone.
+_WARM = rx(
+    r"\bno\s+need\s+(?:to\s+|for\s+)?(?:apologi[sz]e|apolog(?:y|ies)|be\s+sorry|say\s+sorry|thank)"
+    r"|\b(?:don't|do\s+not|never)\s+apologi[sz]e"
+    r"|\bfeel\s+free\s+to\s+(?:leave\s+(?:us\s+)?(?:a\s+|your\s+)?(?:review|feedback|comment)|send"
+    r"|dm|message|get\s+in\s+touch|tell|share|contact\s+(?:us|me)|reach\s+out|ask|drop|pop|call\s+"
+    r"(?:us|me)|email\s+(?:us|me)|let\s+(?:us|me))"
+    r"|\b(?:glad|happy|great|good)\s+to\s+hear\b|\bglad\s+(?:it's|it\s+is|that|you)"
+    r"|\byou(?:'re|\s+are)\s+(?:(?:absolutely|quite|completely|totally)\s+)?(?:right|not\s+(?:wrong"
+    r"|overreacting|alone|being\s+unreasonable))\b"
+    r"|\b(?:we|i)\s+(?:don't|do\s+not)\s+disagree|\bnot\s+(?:harsh|unfair|dramatic)\s+at\s+all"
+    r"|\bevery\s+right\s+to\b|\bfair\s+(?:point|enough|comment|challenge)\b"
+)
 _MODEL_MESSAGE = (
     "Reads as dismissive: it argues with, corrects or plays down what the customer said "
     "instead of acknowledging it."
@@ -274,7 +288,7 @@ class DismissiveRule(Rule[ModelRuleSettings]):
             yield self.finding(
                 start, end, "A bare acknowledgement to someone who is upset.", _CURT_SUGGESTION
             )
-        if not found:
+        if not found and not _WARM.search(draft.plain):
             learned = self.model_finding(draft, _MODEL_MESSAGE, _ARGUE_SUGGESTION)
             if learned is not None:
                 yield learned
