@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv run demo serve test test-sqlite test-postgres lint format bench eval models system-deps clean
+.PHONY: help venv run demo serve test test-sqlite test-postgres lint format bench eval models coach-models system-deps clean
 
 help:
 	@echo "make run    - install, load demo data, serve on http://127.0.0.1:8000"
@@ -15,7 +15,8 @@ help:
 	@echo "make lint   - ruff and mypy --strict"
 	@echo "make bench  - speed figures (see BENCHMARKS.md)"
 	@echo "make eval   - quality figures"
-	@echo "make models - retrain the triage models (needs the train extra; slow)"
+	@echo "make models - retrain the triage models, then the coach's (needs the train extra; slow)"
+	@echo "make coach-models - retrain only the reply coach's learned rules (about a minute)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Heedful needs Python 3.11 or newer (found $(PYTHON))"; exit 1; }
@@ -68,6 +69,13 @@ models: venv
 	$(BIN)/python training/train_linear.py
 	HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false nice -n 10 $(BIN)/python training/train_triage.py
 	$(BIN)/python training/train_topic_head.py
+	$(MAKE) coach-models
+
+# The reply coach's learned rules (src/heedful/coach/models/, see MODEL_CARD.md there):
+# deterministic, CPU, about a minute. They read triage's fast pass as context, so they are
+# retrained after it.
+coach-models: venv
+	nice -n 10 $(BIN)/python training/train_coach.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -54,6 +54,7 @@ from heedful.coach.mood import ComplaintReader, CueMoodReader
 from heedful.coach.registry import rule_class
 from heedful.coach.rules import blame as blame_rule
 from heedful.coach.rules import dismissive as dismissive_rule
+from heedful.triage.linear import LINEAR_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "eval" / "data"
@@ -168,9 +169,7 @@ def fit(examples: Sequence[Example], c: float) -> LinearModel:
     bias = np.zeros(len(RULES), dtype=np.float32)
     for j, rule in enumerate(RULES):
         y = np.array([rule in e.labels for e in examples])
-        model = LogisticRegression(
-            C=c, solver="liblinear", max_iter=5000, random_state=0
-        )
+        model = LogisticRegression(C=c, solver="liblinear", max_iter=5000, random_state=0)
         model.fit(x, y)
         weights[:, j] = model.coef_[0]
         bias[j] = model.intercept_[0]
@@ -275,6 +274,10 @@ def choose_threshold(
     return chosen, report
 
 
+def _sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
@@ -350,6 +353,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             "folds": args.folds,
             "target_precision": args.precision,
             "max_real_fires": args.max_fires,
+        },
+        "context": {
+            "mood": "heedful.coach.mood.CueMoodReader",
+            "complaint": "heedful.coach.mood.ComplaintReader (triage's fast pass)",
+            "triage_linear_sha256": _sha256(LINEAR_FILE),
         },
         "held_out_drafts": held_out,
         "vocabulary": len(used),

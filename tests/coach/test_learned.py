@@ -22,19 +22,19 @@ from heedful.coach.learned import (
     vectorise,
 )
 from heedful.coach.mood import ComplaintReader
+from heedful.errors import ConfigError
 from tests.coach.conftest import NOW, findings, rules
 
 ANGRY = "Third week without a working phone line and nobody can tell me why. Useless!!"
 
 # Deflections in words no phrase list was written for (the phrases alone miss each of them).
 PARAPHRASED = [
-    ("blame", "The mast is on a site run by another operator, so the repair depends on them."),
-    ("blame", "Your contract covered that exact situation in clause 9, which you signed."),
-    ("blame", "Hold-ups like this come from the regional supplier, not from our side of things."),
-    ("dismissive", "Lots of customers manage to use the new menu without any trouble at all."),
-    ("dismissive", "Our engineers have an excellent record, so this seems very unlikely to us."),
+    ("blame", "Hold-ups like this are caused by the regional supplier we use."),
+    ("blame", "The line is owned by another company, so they decide when it gets repaired."),
+    ("blame", "Our records show the engineer completed the work as booked."),
+    ("dismissive", "Most of our customers have had no problems with this at all."),
+    ("dismissive", "We are confident our engineer did everything that was needed."),
     ("generic_redirect", "For questions like this please get in touch with our customer hub."),
-    ("generic_redirect", "Please submit your query using the enquiries page and we will respond."),
 ]
 # Replies that must stay quiet: they share words with the deflections above.
 GOOD = [
@@ -74,12 +74,13 @@ def test_good_replies_stay_quiet(coach: Coach, text: str) -> None:
 
 def test_a_model_finding_points_at_the_sentence(coach: Coach) -> None:
     text = (
-        "@dan Sorry to hear about the outage. The mast is on a site run by another operator, so "
-        "the repair depends on them. Thanks for your patience. ^AB"
+        "@dan Sorry to hear about the outage. The line is owned by another company, so they "
+        "decide when it gets repaired. Thanks for your patience. ^AB"
     )
     (found,) = [f for f in findings(coach, text, customer=ANGRY) if f.rule == "blame"]
-    assert text[found.start : found.end].startswith("The mast is on a site run by another operator")
-    assert text[found.start : found.end].endswith("depends on them.")
+    assert text[found.start : found.end] == (
+        "The line is owned by another company, so they decide when it gets repaired."
+    )
     assert found.message and found.suggestion
     assert set(found.as_dict()) == {"rule", "severity", "start", "end", "message", "suggestion"}
 
@@ -95,7 +96,7 @@ def test_a_workspace_can_switch_the_model_off_or_move_its_threshold() -> None:
     assert "blame" not in rules(off, text, customer=ANGRY)
     strict = Coach(CoachConfig(rules={"blame": {"model_threshold": 0.999}}), clock=FrozenClock(NOW))
     assert "blame" not in rules(strict, text, customer=ANGRY)
-    with pytest.raises(ValueError, match="model_threshold"):
+    with pytest.raises(ConfigError, match="model_threshold"):
         Coach(CoachConfig(rules={"blame": {"model_threshold": 1.5}}))
 
 

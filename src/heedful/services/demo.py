@@ -636,6 +636,7 @@ def create_demo(
         )
     )
     _attribute_replies(session, builder.agent_of, agents)
+    _settle_statuses(session, now)
     _link_maya(session, clock, acme.id)
     return {
         "messages": result.stored,
@@ -688,10 +689,27 @@ def _attribute_replies(session: Session, agent_of: dict[str, str], agents: dict[
             owners.setdefault(conversation_id, agent_id)
     for conversation_id, agent_id in owners.items():
         session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(owner_id=agent_id, status="open")
+            update(Conversation).where(Conversation.id == conversation_id).values(owner_id=agent_id)
         )
+
+
+def _settle_statuses(session: Session, now: datetime) -> None:
+    """Where a conversation stands, as a team working the week would have left it: the brand
+    answered last → waiting on the customer (resolved when that was over two days ago); the
+    customer wrote after an answer → open; never answered → new."""
+    for conv in session.scalars(select(Conversation)):
+        answered_last = (
+            conv.last_outbound_at is not None
+            and conv.last_inbound_at is not None
+            and conv.last_outbound_at >= conv.last_inbound_at
+        )
+        if answered_last and conv.last_activity_at < now - timedelta(days=2):
+            conv.status = "resolved"
+            conv.resolved_at = conv.last_activity_at + timedelta(hours=1)
+        elif answered_last:
+            conv.status = "waiting"
+        elif conv.first_response_at is not None:
+            conv.status = "open"
 
 
 def _link_maya(session: Session, clock: Clock, workspace_id: int) -> None:
