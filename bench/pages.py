@@ -4,7 +4,9 @@ Serves the app in-process (FastAPI's TestClient, signed in as an admin with a se
 cookie) on a store built like bench/api.py's (reuse one with --db, or --pg-url), and reads each
 response's ``Server-Timing: app;dur=…`` header: the time from the request's arrival at the app
 to its response's first line, without the client's own time. Prints the first view's time, then
-the median, p95 and max over --requests more requests per page, and the response size.
+the median, p95 and max over --requests more requests per page, and the response size. (A
+dashboard's first view answers within ~50 ms while its first count goes on in the background;
+the bench waits for that count before measuring the views that follow.)
 
 The app's clock is frozen when 99 % of the store's conversations had started (the imported
 history is years old: "today", "this week" and the SLA clocks then have work to show). The SLA snapshots
@@ -146,6 +148,9 @@ def measure(url: str, requests: int) -> None:
                 raise SystemExit(f"{path}: no Server-Timing header")
             times.append(float(found.group(1)))
             size = len(response.content)
+            while "being counted" in response.text:  # a dashboard's first count: let it end
+                time.sleep(0.2)
+                response = client.get(path)
         first, rest = times[0], sorted(times[1:])
         p95 = rest[min(len(rest) - 1, int(len(rest) * 0.95))]
         print(

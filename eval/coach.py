@@ -1,24 +1,23 @@
 """Reply-coach quality: precision and recall per rule on labelled drafts, and how often each
 rule fires on real brand replies.
 
-Labelled drafts (``eval/data/``), each with the rules that apply to it (``labels``); they are
-scored separately, never pooled:
+Labelled drafts (``eval/data/``, see ``COACH_DATA.md`` there), each with the rules that apply
+(``labels``); they are scored separately, never pooled:
 
-* ``coach_drafts.jsonl`` — the development set the rules were first written against
-  (telecom outage, airline delay, a hacked website's host, a blocked bank card, a lost
-  parcel, a public health service);
-* ``coach_holdout.jsonl`` — a second set written before any tuning against it, in other
-  sectors (energy, insurance, streaming, food delivery, retail, gaming, car rental, hotels,
-  banking, rail, a council, SaaS, a gym, a pharmacy, repairs, tickets, ride hailing, water,
-  post, a university), by other hands' styles (terse, formal, chatty, lowercase, non-native);
-* ``coach_blind.jsonl`` — written after that tuning had finished and scored once, blind
-  (those first figures are in BENCHMARKS.md); its failures were then fixed by category (not
-  phrase by phrase), so what this script prints for it now is no longer a blind figure.
+* ``coach_drafts.jsonl``, ``coach_holdout.jsonl``, ``coach_blind.jsonl`` — the sets the phrase
+  rules were written and tuned against (their blind figures are in BENCHMARKS.md);
+* ``coach_test.jsonl`` — written before the learned rules were built and scored once (first-run
+  figures in BENCHMARKS.md); afterwards used to find weak categories, so no longer blind;
+* ``coach_test2.jsonl`` — written before the second round of training drafts, scored once;
+* the learned rules' held-out folds on their training drafts (``coach_train.jsonl``), as
+  recorded by ``training/train_coach.py`` in the model's metadata.
 
-Real brand replies from ``../shared/data/twcs_samples`` and ``twcs_ericsson_labelled`` are
-checked with the customer tweet they answer and the brand's earlier replies in the thread.
-They are mostly ordinary replies: the table shows each rule's raw fire rate, and its false
-alarms — fires a person did not confirm in ``coach_real_labels.jsonl`` (by tweet id).
+Real brand replies from ``../shared/data``: TWCS (``twcs_samples``, ``twcs_ericsson_labelled``),
+each with the customer tweet it answers and the brand's earlier replies, in two halves of the
+conversations — the held-out half was never trained on and every fire there was read by a
+person — and the IBM customer-care conversations. The tables show each rule's raw fire rate
+and its false alarms: fires a person did not confirm (``coach_real_*labels.jsonl``); on the
+TWCS training half and IBM, unread fires count as false alarms too.
 
 ``--special`` adds the rules that need constructed input: ``canned`` (histories with exact
 and near duplicates, other recipients, the same contact, old sends), ``too_long`` (lengths
@@ -49,9 +48,21 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 TARGETS = ("blame", "dismissive", "pii_in_public", "generic_redirect")
 SETS = (
-    ("development set", "coach_drafts.jsonl"),
-    ("held-out set (written before tuning)", "coach_holdout.jsonl"),
-    ("late set (written after tuning; blind figures in BENCHMARKS.md)", "coach_blind.jsonl"),
+    ("development set", "coach_drafts.jsonl", None),
+    ("held-out set (written before tuning)", "coach_holdout.jsonl", None),
+    ("late set (written after tuning; blind figures in BENCHMARKS.md)", "coach_blind.jsonl", None),
+    (
+        "test set (written before the learned rules were built; first-run figures in "
+        "BENCHMARKS.md; labelled for the five language rules only)",
+        "coach_test.jsonl",
+        ("blame", "dismissive", "generic_redirect", "no_empathy", "pii_in_public"),
+    ),
+    (
+        "second test set (written before the second round of changes; first-run figures in "
+        "BENCHMARKS.md; labelled for the five language rules only)",
+        "coach_test2.jsonl",
+        ("blame", "dismissive", "generic_redirect", "no_empathy", "pii_in_public"),
+    ),
 )
 Labelled = list[tuple[Draft, set[str]]]
 
@@ -149,6 +160,25 @@ def print_labelled(title: str, counts: dict[str, Counter[str]], n: int) -> None:
         recall = _ratio(c["tp"], c["tp"] + c["fn"])
         mark = "  *" if rule in TARGETS else ""
         print(f"{rule:18} {precision:>5} {recall:>5} {c['tp']:>4} {c['fp']:>4} {c['fn']:>4}{mark}")
+
+
+def print_held_out_folds() -> None:
+    """The learned rules' figures on held-out folds of their training drafts (from training)."""
+    meta_file = HERE.parent / "src" / "heedful" / "coach" / "models" / "coach-linear.json"
+    if not meta_file.exists():
+        return
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    n = meta["training"]["drafts"]
+    print(f"\n## training drafts ({n}), 5 held-out folds by customer message (phrases + model)\n")
+    print(f"{'rule':18} {'P':>5} {'R':>5} {'tp':>4} {'fp':>4} {'fn':>4}  threshold")
+    for rule, c in meta["held_out_drafts"].items():
+        precision = _ratio(c["tp"], c["tp"] + c["fp"])
+        recall = _ratio(c["tp"], c["tp"] + c["fn"])
+        threshold = meta["thresholds"][rule]
+        print(
+            f"{rule:18} {precision:>5} {recall:>5} {c['tp']:>4} {c['fp']:>4} {c['fn']:>4}  "
+            f"{threshold}"
+        )
 
 
 def print_real(title: str, counts: dict[str, Counter[str]], n: int) -> None:
@@ -269,10 +299,14 @@ def main(argv: Iterable[str] | None = None) -> None:
     mood: MoodReader = TriageMoodReader() if args.mood == "triage" else CueMoodReader()
     coach = Coach(mood_reader=mood)
     print(f"mood reader: {args.mood}")
-    for title, name in SETS:
+    for title, name, only in SETS:
         if (DATA / name).exists():
             items = load_drafts(name)
-            print_labelled(title, score(coach, items), len(items))
+            counts = score(coach, items)
+            if only is not None:
+                counts = {rule: c for rule, c in counts.items() if rule in only}
+            print_labelled(title, counts, len(items))
+    print_held_out_folds()
     if args.shared.exists():
         for title, half in (
             ("all TWCS", None),

@@ -285,18 +285,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--precision", type=float, default=0.92)
     parser.add_argument("--max-fires", type=float, default=0.02)
+    parser.add_argument(
+        "--sources",
+        default="drafts,ibm,twcs",
+        help="training sources, comma-separated: drafts (ours), ibm (Apache-2.0), twcs "
+        "(reportedly CC BY-NC-SA 4.0: leave it out for a permissively licensed build)",
+    )
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--meta", type=Path, default=META_FILE)
     args = parser.parse_args(argv)
 
-    drafts = load_drafts(DATA / "coach_train.jsonl")
+    sources = set(args.sources.split(","))
+    drafts = load_drafts(DATA / "coach_train.jsonl") if "drafts" in sources else []
     real: list[Example] = []
     if args.shared.exists():
-        real += load_real(
-            ibm_replies(args.shared), read_labels(DATA / "coach_real_ibm_labels.jsonl", "ibm")
-        )
-        twcs = [r for r in twcs_replies(args.shared) if twcs_half(r.group) == "train"]
-        real += load_real(twcs, read_labels(DATA / "coach_real_twcs_labels.jsonl", "tweet_id"))
+        if "ibm" in sources:
+            labels = read_labels(DATA / "coach_real_ibm_labels.jsonl", "ibm")
+            real += load_real(ibm_replies(args.shared), labels)
+        if "twcs" in sources:
+            twcs = [r for r in twcs_replies(args.shared) if twcs_half(r.group) == "train"]
+            labels = read_labels(DATA / "coach_real_twcs_labels.jsonl", "tweet_id")
+            real += load_real(twcs, labels)
     else:
         print(f"{args.shared} not found: training on the drafts alone", file=sys.stderr)
     examples = drafts + real
@@ -349,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 )
                 if (DATA / name).exists()
             },
+            "sources": sorted(sources),
             "c": args.c,
             "folds": args.folds,
             "target_precision": args.precision,

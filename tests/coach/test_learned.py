@@ -180,3 +180,16 @@ def test_a_failing_promise_extractor_leaves_the_other_rules_working() -> None:
     coach = Coach(clock=FrozenClock(NOW), promise_extractor=explode)  # type: ignore[arg-type]
     with pytest.raises(KeyError):
         coach.check(Draft("We'll call you tomorrow.", customer=ANGRY))
+
+
+def test_a_plain_complaint_answered_with_a_deflection_needs_empathy(coach: Coach) -> None:
+    customer = "My parcel was marked as delivered yesterday but it never arrived."
+    deflect = "Lost parcels are the responsibility of the courier, please contact them directly."
+    assert not coach.analyse(Draft(deflect, customer)).mood.upset  # no emotional words
+    assert "no_empathy" in rules(coach, deflect, customer=customer)
+    kind = "Sorry about that! DM me your order number and I will open a trace."
+    assert "no_empathy" not in rules(coach, kind, customer=customer)
+    off = Coach(
+        CoachConfig(rules={"no_empathy": {"cold_to_complaints": False}}), clock=FrozenClock(NOW)
+    )
+    assert "no_empathy" not in rules(off, deflect, customer=customer)

@@ -333,3 +333,19 @@ def test_responses_say_how_long_the_server_took(
 ) -> None:
     for response in (api_client.get("/api/v1/conversations"), as_agent("anna").get("/")):
         assert response.headers["server-timing"].startswith("app;dur=")
+
+
+def test_the_hot_path_gives_its_connection_back_as_it_came(
+    api_client: TestClient, db: Database
+) -> None:
+    assert api_client.get("/api/v1/conversations?workspace=acme").status_code == 200
+    assert api_client.get("/api/v1/conversations?workspace=zebra").status_code == 404
+    connection = db.engine.raw_connection()
+    try:
+        if db.dialect == "postgresql":
+            assert connection.driver_connection.autocommit is False  # type: ignore[union-attr]
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    finally:
+        connection.close()

@@ -435,16 +435,27 @@ def sla_tick(
     breaches, or a change may have made an escalation due) or was never computed (``NULL``:
     after a bulk import, or a change of policies), oldest first, at most ``limit`` of them
     (all when None); it stores their snapshots and next check as it goes."""
+    return tick_some(session, clock=clock, workspace_id=workspace_id, limit=limit)[1]
+
+
+def tick_some(
+    session: Session,
+    *,
+    clock: Clock,
+    workspace_id: int | None = None,
+    limit: int | None = None,
+) -> tuple[int, list[tuple[int, Escalation]]]:
+    """:func:`sla_tick`, also saying how many conversations it looked at."""
     now = clock.now()
     applied: list[tuple[int, Escalation]] = []
     queues = (
         Conversation.sla_next_at <= now,
         Conversation.sla_next_at.is_(None),
     )
-    left = limit
+    seen = 0
     for condition in queues:
-        while left is None or left > 0:
-            size = TICK_BATCH if left is None else min(TICK_BATCH, left)
+        while limit is None or seen < limit:
+            size = TICK_BATCH if limit is None else min(TICK_BATCH, limit - seen)
             stmt = select(Conversation).where(condition)
             if workspace_id is not None:
                 stmt = stmt.where(Conversation.workspace_id == workspace_id)
@@ -453,9 +464,8 @@ def sla_tick(
                 break
             applied.extend(_tick_batch(session, batch, clock))
             session.flush()
-            if left is not None:
-                left -= len(batch)
-    return applied
+            seen += len(batch)
+    return seen, applied
 
 
 def _tick_batch(

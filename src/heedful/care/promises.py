@@ -271,11 +271,13 @@ def _later_actions(vp: str, subject: str, context: str) -> str | None:
 
 
 def _match_lexicon(vp: str, subject: str, context: str) -> str | None:
+    brand = (*BRAND_VERBS, *THING_VERBS[:2])
     lexicons = {
         "you": YOU_VERBS,
         "thing": THING_VERBS,
-        "brand": (*BRAND_VERBS, *THING_VERBS[:2]),
-    }[subject]
+        "brand": brand,
+        "elided": brand,  # "Will DM you tomorrow": the brand is the unspoken subject
+    }.get(subject, brand)
     for action, pattern in lexicons:
         if pattern.match(vp):
             return action_for_nouns(context) if action == "noun" else action

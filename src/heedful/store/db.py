@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -44,6 +46,26 @@ def _on_sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["heedful_checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    idle_since = record.info.get("heedful_checked_in")
+    if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()
+    except Exception as exc:  # the server went away: the pool opens a fresh connection
+        raise DisconnectionError(str(exc)) from exc
+
+
 def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     """An engine with the settings Heedful needs on each backend."""
     parsed = make_url(url)
@@ -56,6 +78,8 @@ def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> En
             url,
             echo=echo,
             connect_args={"check_same_thread": False},
+            # Enough pooled connections for the web app's thread pool: a connection opened
+            # for a burst and closed after it costs its pragmas, schema and page cache again.
             pool_size=20,
             max_overflow=40,
         )
@@ -65,13 +89,12 @@ def create_db_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> En
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(
-            parsed,
-            echo=echo,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_pre_ping=True,
-        )
+        engine = create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+        # Pessimistic disconnect handling, as pool_pre_ping but only for a connection that has
+        # been idle a while: a busy pool (the web app's hot paths) skips a round trip a request.
+        event.listen(engine, "checkout", _ping_if_idle)
+        event.listen(engine, "checkin", _note_checkin)
+        return engine
     return create_engine(url, echo=echo, poolclass=NullPool)
 
 

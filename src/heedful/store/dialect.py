@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -122,6 +123,21 @@ def driver_sql(dialect: str, sql: str) -> str:
     if dialect == "sqlite":
         return sql
     raise ConfigError(f"unsupported database {dialect}")
+
+
+@contextmanager
+def reads_without_transaction(dbapi_connection: Any, dialect: str) -> Iterator[None]:
+    """Run a few reads on a pooled driver connection without BEGIN and ROLLBACK round trips
+    (psycopg opens a transaction before the first statement; sqlite3 is already in
+    autocommit, see heedful.store.db). The connection goes back to the pool as it came."""
+    if dialect != "postgresql":
+        yield
+        return
+    dbapi_connection.autocommit = True
+    try:
+        yield
+    finally:
+        dbapi_connection.autocommit = False
 
 
 def driver_time(dialect: str, value: datetime) -> Any:

@@ -47,6 +47,7 @@ class Viewer:
     email: str = ""
     via: str = "system"  # "session" (browser, CSRF-checked), "token" (API) or "system"
     csrf_token: str = ""
+    slugs: Mapping[str, int] = field(default_factory=dict)  # slug → id of workspace_ids
 
     def can_see(self, workspace_id: int) -> bool:
         return self.workspace_ids is None or workspace_id in self.workspace_ids
@@ -72,9 +73,11 @@ SYSTEM = Viewer(agent_id=None, workspace_ids=None, role="admin", name="system")
 def viewer_for_agent(session: Session, agent: Agent, *, via: str, csrf_token: str = "") -> Viewer:
     """The viewer an agent is: the workspaces they belong to, with their role in each."""
     rows = session.execute(
-        select(Membership.workspace_id, Membership.role).where(Membership.agent_id == agent.id)
+        select(Membership.workspace_id, Membership.role, Workspace.slug)
+        .join(Workspace, Workspace.id == Membership.workspace_id)
+        .where(Membership.agent_id == agent.id)
     ).all()
-    roles = {int(ws): str(role) for ws, role in rows}
+    roles = {int(ws): str(role) for ws, role, _ in rows}
     return Viewer(
         agent_id=agent.id,
         workspace_ids=frozenset(roles),
@@ -85,6 +88,7 @@ def viewer_for_agent(session: Session, agent: Agent, *, via: str, csrf_token: st
         email=agent.email,
         via=via,
         csrf_token=csrf_token,
+        slugs={str(slug): int(ws) for ws, _, slug in rows},
     )
 
 
@@ -129,7 +133,11 @@ def access_workspace_id_by_slug(session: Session, viewer: Viewer, slug: str) -> 
 
 
 def workspace_id_on_cursor(cursor: Any, dialect: str, viewer: Viewer, slug: str) -> int:
-    """:func:`access_workspace_id_by_slug` on a driver cursor (the inbox API's hot path)."""
+    """:func:`access_workspace_id_by_slug` on a driver cursor (the inbox API's hot path); the
+    viewer's own workspaces are known without asking."""
+    known = viewer.slugs.get(slug)
+    if known is not None and viewer.can_see(known):
+        return known
     sql = driver_sql(dialect, "SELECT id FROM workspace WHERE slug = :slug")
     cursor.execute(sql, {"slug": slug})
     found = cursor.fetchone()

@@ -6,6 +6,10 @@ an email from us" states what we owed the customer, "you should have read the te
 them. Words in quotation marks, or reported as someone else's ("you were told it was not our
 fault"), are not the writer's own and are left alone; so are questions ("Have you spoken to
 your bank?"), which ask rather than deflect.
+
+Besides its phrases the rule has a learned model (:mod:`heedful.coach.learned`): when no phrase
+matches and the model's probability reaches the rule's threshold, it flags the sentence the
+model scores highest (per workspace: ``model``, ``model_threshold``).
 """
 
 from __future__ import annotations
@@ -200,6 +204,8 @@ CUES = (
             r"\b(?:authori[sz]ed|approved|initiated|caused|made|done)\s+by\s+you(?:rself)?\b"
             r"|\bmust\s+have\s+(?:happened|occurred|been\s+(?:caused|done|damaged|broken|lost"
             r"|made))\s+(?:during|while|when|after|on|in|at)\s+(?:your|you)\b"
+            r"|\bmust\s+have\s+(?:already\s+)?been\s+(?:there|present|damaged|broken|scratched)"
+            r"\s+(?:before|already|beforehand|prior)\b"
             r"|\b(?:would|must|will)\s+(?:have\s+been|be)\s+(?:because\s+of|due\s+to|down\s+to"
             r"|caused\s+by)\b"
         ),
@@ -211,7 +217,7 @@ CUES = (
     Cue(
         rx(
             r"\b(?:followed|complied\s+with|adhered\s+to|acted\s+(?:in\s+line|in\s+accordance)\s+"
-            r"with|acted\s+within|applied)\s+(?:our|the|company|correct)\s+(?:[\w-]+\s+)?"
+            r"with|acted\s+within|applied)\s+(?:all\s+)?(?:our|the|company|correct)?\s*(?:[\w-]+\s+){0,2}"
             r"(?:policy|policies|procedures?|process|protocol|rules|guidelines|regulations)"
             r"(?:\s+(?:correctly|properly|to\s+the\s+letter))?"
             r"|\b(?:did|done|acted|handled\s+(?:it|this|that))\s+(?:everything\s+)?(?:correctly"
@@ -258,7 +264,10 @@ CUES = (
     ),
     Cue(
         rx(
-            r"\bno\s+(?:known\s+)?(?:issues?|problems?|faults?|outages?|errors?)\s+(?:on|at|with"
+            r"\b(?:(?:not|n't)\s+(?:seeing|showing|detecting|finding|aware\s+of)|(?:can't|cannot|can\s+not)"
+            r"\s+(?:see|find))\s+(?:any\s+)?(?:issues?|problems?|faults?|outages?|errors?)\s+(?:on|at"
+            r"|with|from)\s+our\s+(?:end|side|network|systems?|servers?)"
+            r"|\bno\s+(?:known\s+)?(?:issues?|problems?|faults?|outages?|errors?)\s+(?:on|at|with"
             r"|from)\s+our\s+(?:end|side|network|systems?|servers?)"
             r"|\beverything\s+(?:is|looks|seems|appears)\s+(?:to\s+be\s+)?(?:fine|ok|okay|good"
             r"|normal|working(?:\s+(?:fine|normally|as\s+expected))?)\s+(?:on|at|from|with)\s+our"
@@ -354,9 +363,10 @@ CUES = (
         rx(
             r"\byou\s+(?:(?:must|may|might|probably|likely|seem\s+to)\s+(?:have\s+)?)?"
             r"(?:entered|typed|used|selected|chose|chosen|gave|given|provided|input|inputted|picked"
-            r"|clicked|booked|ordered|bought|sent|put|set|installed|downloaded)\s+(?:us\s+|in\s+)?"
+            r"|clicked|booked|ordered|bought|sent|put|set|installed|downloaded|connected|logged"
+            r"|signed|paired|dialled|dialed)\s+(?:us\s+|in\s+|into\s+|in\s+to\s+|to\s+|on\s+to\s+)?"
             r"(?:a|an|the|your|some)?\s*(?:wrong|incorrect|invalid|old|outdated|expired|faulty"
-            r"|unsupported|bad|mistyped)\b"
+            r"|unsupported|bad|mistyped|different)\b"
             r"|\byou\s+(?:have\s+)?(?:misread|misunderstood|misunderstand|mistyped|misspel\w+"
             r"|ignored)\b|\b(?:user|operator|pilot|customer)\s+error\b|\bpebkac\b"
             r"|\bhuman\s+error\s+on\s+your\s+(?:part|side)"

@@ -3,6 +3,10 @@ harsh", "calm down", "we disagree with your comment"), apologises for their feel
 of the problem ("sorry you feel that way"), lectures ("as we already said"), is sarcastic, or
 is curt with someone who is upset ("Noted."). The "harsh" example is from a real mobile
 operator's reply to an angry customer with more followers than the brand (see PRODUCT.md).
+
+Besides its phrases the rule has a learned model (:mod:`heedful.coach.learned`): when no phrase
+matches and the model's probability reaches the rule's threshold, it flags the sentence the
+model scores highest (per workspace: ``model``, ``model_threshold``).
 """
 
 from __future__ import annotations
@@ -133,7 +137,7 @@ CUES = (
         rx(
             r"\b(?:we|i)\s+(?:(?:strongly|respectfully|totally|completely|have\s+to|must|would)\s+)*"
             r"disagree\b|\b(?:we|i)\s+(?:don't|do\s+not|can't|cannot)\s+(?:agree|accept)\s+"
-            r"(?:with\s+)?(?:you|your|that|this|the\s+(?:claim|comment|complaint|statement"
+            r"(?:with\s+)?(?:you|your|that|this|it\s+(?:was|is|took)|the\s+(?:claim|comment|complaint|statement"
             r"|accusation|allegation))"
             r"|\b(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:(?:simply|just|absolutely|completely"
             r"|totally|categorically|actually)\s+)?(?:not\s+(?:true|fair\s+to\s+say)|untrue|false"
@@ -145,7 +149,8 @@ CUES = (
             r"|incorrect|inaccurate|wrong)\b"
             r"|\b(?:your|this|the)\s+(?:complaint|claim|comment|allegation|accusation)s?\s+(?:is|are"
             r"|was|were|has\s+been)\s+(?:rejected|unfounded|baseless|without\s+merit|invalid|not\s+"
-            r"valid)|\bwe\s+stand\s+by\s+(?:our|the|this|that)\s+(?:decision|policy|product"
+            r"valid)|\bwe\s+stand\s+by\s+(?:our|the|this|that|their|his|her|its)\s+(?:[\w-]+\s+){0,2}?"
+            r"(?:decision|policy|product"
             r"|statement|staff|team|driver)"
         ),
         "Argues with the customer in public.",

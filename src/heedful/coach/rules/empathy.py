@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pydantic import Field
+
 from heedful.coach.analysis import PLAIN, DraftAnalysis
 from heedful.coach.config import RuleSettings
 from heedful.coach.findings import Finding
@@ -89,13 +91,23 @@ _ACKNOWLEDGED = rx(
 )
 
 
-class NoEmpathyRule(Rule[RuleSettings]):
+class EmpathySettings(RuleSettings):
+    cold_to_complaints: bool = Field(
+        True,
+        description="also flag a reply that deflects, argues or redirects when triage reads the "
+        "customer as complaining but the mood cues do not (see _cold_to_complaint)",
+    )
+
+
+class NoEmpathyRule(Rule[EmpathySettings]):
     id = "no_empathy"
     title = "No empathy for an upset customer"
     english_only = True
+    settings_model = EmpathySettings
 
     def find(self, draft: DraftAnalysis) -> Iterator[Finding]:
-        if _LATER_PART.search(draft.plain) or not (draft.mood.upset or _cold_to_complaint(draft)):
+        cold = self.settings.cold_to_complaints and _cold_to_complaint(draft)
+        if _LATER_PART.search(draft.plain) or not (draft.mood.upset or cold):
             return
         if any(acknowledges(earlier) for earlier in draft.draft.earlier):
             return  # acknowledged earlier in the conversation; a follow-up need not repeat it

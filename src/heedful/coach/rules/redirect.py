@@ -10,6 +10,10 @@ Not generic:
   left alone;
 * the answer to the customer's own question about where or how to get help ("What's the
   number for your fraud team?" → "It's 0800 …"; "Is there a complaints form?" → "It's at …").
+
+Besides its phrases the rule has a learned model (:mod:`heedful.coach.learned`): when no phrase
+matches and the model's probability reaches the rule's threshold, it flags the sentence the
+model scores highest (per workspace: ``model``, ``model_threshold``).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from heedful.queries.inbox import (
 )
 from heedful.services.notes import add_note
 from heedful.store.db import Database
+from heedful.store.dialect import reads_without_transaction
 from heedful.web.access import (
     Viewer,
     access_contact_by_id,
@@ -108,13 +109,16 @@ def _conversation_page(
             flt.workspace_ids = sorted(viewer.workspace_ids or ())
         connection = db.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            if workspace is not None:
-                flt.workspace_ids = [workspace_id_on_cursor(cursor, db.dialect, viewer, workspace)]
-            body = page_json_on_cursor(cursor, db.dialect, flt, cache)
-            cursor.close()
+            with reads_without_transaction(connection.driver_connection, db.dialect):
+                cursor = connection.cursor()
+                if workspace is not None:
+                    flt.workspace_ids = [
+                        workspace_id_on_cursor(cursor, db.dialect, viewer, workspace)
+                    ]
+                body = page_json_on_cursor(cursor, db.dialect, flt, cache)
+                cursor.close()
         finally:
-            connection.close()  # back to the pool (which ends the driver's transaction)
+            connection.close()  # back to the pool
         return body
     return orjson.dumps({"items": page.items, "next_cursor": page.next_cursor})
 
