@@ -39,6 +39,11 @@ class Capabilities:
     idempotent_send: bool = False
     # find_delivered() can look on the platform for a reply sent before a crash
     find_delivered: bool = False
+    # A private reply can answer a public comment directly (Meta's "private replies": one
+    # message to the comment's author, addressed by the comment id, no recipient id needed),
+    # within this long of the comment.
+    comment_private_reply: bool = False
+    comment_private_reply_window: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,9 @@ class OutboundMessage:
     recipient: str | None = None  # platform user id / e-mail address for private messages
     subject: str | None = None
     references: tuple[str, ...] = ()
+    # When the customer last wrote privately in this conversation (the core passes it at
+    # delivery time): what a channel's ``reply_window`` is counted from.
+    last_inbound_at: datetime | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -85,6 +93,9 @@ class DeliveryResult:
     external_id: str  # the platform's id of the sent message
     url: str | None = None
     sent_at: datetime | None = None
+    # The platform's rate-limit headers on this (successful) send said the quota is spent:
+    # no more sends on this account before then (the delivery worker holds the account).
+    next_send_after: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +161,13 @@ class ChannelAdapter(Generic[ConfigT]):
     def answer_challenge(self, query: Mapping[str, str]) -> WebhookChallenge:
         """Answer the platform's webhook handshake (a GET with a challenge in the query)."""
         raise Unsupported(f"{self.slug} has no webhook handshake")
+
+    def hydrate(self, event: InboundEvent) -> InboundEvent:
+        """Complete an event a webhook delivered incomplete (fetch its text or author from the
+        platform). Called on every parsed webhook event before ingest; the default returns it
+        unchanged. May raise ``AuthFailed``/``RateLimited``/``TransientFailure`` (the body is
+        tried again later) or ``PermanentFailure`` (the body is quarantined)."""
+        return event
 
     def send(self, message: OutboundMessage) -> DeliveryResult:
         raise Unsupported(f"{self.slug} cannot send")
