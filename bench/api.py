@@ -37,7 +37,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _twcs_gen import generate  # noqa: E402
+from _twcs_gen import generate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HEEDFUL_SHARED_DIR", REPO.parent / "shared"))

@@ -31,11 +31,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _twcs_gen import generate  # noqa: E402
+from _twcs_gen import generate
 
-from heedful.services.importers.twcs import parse_twcs_time  # noqa: E402
-from heedful.store.db import Database  # noqa: E402
-from heedful.store.migrate import upgrade  # noqa: E402
+from heedful.services.importers.twcs import parse_twcs_time
+from heedful.store.db import Database
+from heedful.store.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HEEDFUL_SHARED_DIR", REPO.parent / "shared"))
@@ -93,7 +93,7 @@ def csv_rows(csv_path: Path) -> list[tuple[object, ...]]:
     with csv_path.open(encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         next(reader)
-        for i, (tweet_id, author, inbound, created, body, _responses, parent) in enumerate(
+        for i, (tweet_id, _author, inbound, created, body, _responses, parent) in enumerate(
             reader, 1
         ):
             rows.append(
@@ -159,7 +159,7 @@ def run_raw_sqlite(url: str, csv_path: Path) -> float:
     fmt = "%Y-%m-%d %H:%M:%S.%f"
     for i in range(0, len(rows), BATCH):
         part = [
-            r[:15] + (r[15].strftime(fmt), r[16].strftime(fmt), None) for r in rows[i : i + BATCH]
+            (*r[:15], r[15].strftime(fmt), r[16].strftime(fmt), None) for r in rows[i : i + BATCH]
         ]
         cur.execute("BEGIN")
         cur.executemany(f"INSERT INTO message ({COLUMNS}) VALUES ({','.join('?' * 18)})", part)

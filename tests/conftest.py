@@ -110,9 +110,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def _migrated_template(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def _migrated_template(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One migrated database per session; each test gets an empty copy of its schema."""
     if backend == "postgresql":
         url = create_pg_database()
@@ -136,12 +134,16 @@ def _truncate_all(url: str) -> None:
     append-only guard) and foreign-key checks are off for this cleanup only."""
     engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
-        tables = conn.execute(
-            text(
-                "SELECT tablename FROM pg_tables "
-                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        tables = (
+            conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         probe = " UNION ALL ".join(
             f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables
         )

@@ -141,6 +141,16 @@ def test_escalation_at_risk_notifies_owner_and_breach_notifies_lead_once() -> No
     assert "breached (10 min over)" in breach.reason
 
 
+def test_a_breach_first_seen_long_after_it_happened_is_not_escalated() -> None:
+    # imported history, or workers that were down for days: nobody is paged for old news
+    timeline = Timeline.build(inbound=[T0])
+    long_after = sla_state(timeline, PUBLIC, CALENDAR, T0 + 3 * 24 * H)
+    assert clock_of(long_after, SlaMetric.FIRST_RESPONSE).status is SlaStatus.BREACHED
+    assert escalations(long_after, 40, owned=True) == []
+    soon_after = sla_state(timeline, PUBLIC, CALENDAR, T0 + 2 * H)
+    assert [e.level for e in escalations(soon_after, 40, owned=True)] == [SlaStatus.BREACHED]
+
+
 def test_unowned_at_risk_goes_to_the_lead() -> None:
     clock = FrozenClock(T0 + 50 * M)
     state = sla_state(Timeline.build(inbound=[T0]), PUBLIC, CALENDAR, clock.now())

@@ -108,7 +108,7 @@ def test_late_parent_merges_two_waiting_branches(db: Database, ws: int, clock: F
 
 def test_same_message_twice_is_stored_once(db: Database, ws: int, clock: FrozenClock) -> None:
     first = ingest(db, ws, clock, THREAD)
-    again = ingest(db, ws, clock, THREAD + [THREAD[0]])
+    again = ingest(db, ws, clock, [*THREAD, THREAD[0]])
     assert first.stored == 4
     assert again.stored == 0
     assert again.duplicates == 5
@@ -204,7 +204,9 @@ def test_brand_author_becomes_a_channel_account(db: Database, ws: int, clock: Fr
         outbound = session.scalars(select(Message).where(Message.direction == "out")).all()
     assert account.handle == "AcmeCare"
     assert conv.channel_account_id == account.id
-    assert all(m.author_identity_id is None and m.channel_account_id == account.id for m in outbound)
+    assert all(
+        m.author_identity_id is None and m.channel_account_id == account.id for m in outbound
+    )
     assert count(db, ContactIdentity) == 1  # the brand is not a contact
 
 
@@ -218,7 +220,11 @@ def test_brand_author_becomes_a_channel_account(db: Database, ws: int, clock: Fr
     ],
 )
 def test_bad_events_are_quarantined_with_their_reason(
-    db: Database, ws: int, clock: FrozenClock, bad, reason: str  # type: ignore[no-untyped-def]
+    db: Database,
+    ws: int,
+    clock: FrozenClock,
+    bad,
+    reason: str,  # type: ignore[no-untyped-def]
 ) -> None:
     result = ingest(db, ws, clock, [bad, event("ok", minutes=1)])
     assert result.stored == 1
@@ -262,7 +268,9 @@ def test_an_edit_updates_the_text_and_keeps_the_old_wording(
     ingest(db, ws, clock, [original])
     with db.write() as session:
         search.index_pending(session)
-    result = ingest(db, ws, clock, [replace(original, text="my router is broken", extra={"edited": True})])
+    result = ingest(
+        db, ws, clock, [replace(original, text="my router is broken", extra={"edited": True})]
+    )
     assert result.edited == 1 and result.stored == 0
     with db.session() as session:
         assert session.scalar(select(Message.text)) == "my router is broken"
@@ -270,4 +278,9 @@ def test_an_edit_updates_the_text_and_keeps_the_old_wording(
         assert logged.data["previous_text"] == "my router is brokn"
         assert search.search_conversation_ids(session, [ws], "broken")
         assert not search.search_conversation_ids(session, [ws], "brokn")
-    assert ingest(db, ws, clock, [replace(original, text="my router is broken", extra={"edited": True})]).edited == 0
+    assert (
+        ingest(
+            db, ws, clock, [replace(original, text="my router is broken", extra={"edited": True})]
+        ).edited
+        == 0
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
 from heedful.cli import build_app
@@ -203,6 +203,26 @@ def test_bulk_import_is_triaged_in_the_background(
     assert triage_pending(db, clock=clock, stage="fast") == 0
     with db.session() as session:
         assert len(session.scalars(select(ConversationTriage)).all()) >= 1
+
+
+def test_the_sweep_resumes_where_it_ended_and_rescans_from_the_start(
+    db: Database, ws: int, clock: FrozenClock
+) -> None:
+    from heedful.store.tables import TriageProgress
+
+    ingest(db, ws, clock, [event(f"p{i}", text=f"parcel {i} lost", minutes=i) for i in range(6)])
+    assert triage_pending(db, clock=clock, stage="fast", limit=4) == 4
+    with db.session() as session:
+        progress = session.get(TriageProgress, "fast")
+        assert progress is not None
+        first_position = progress.after_id
+    assert triage_pending(db, clock=clock, stage="fast", limit=4) == 2  # only what is left
+    # a message that commits late with a lower id is found by the periodic look from the start
+    with db.write() as session:
+        session.execute(delete(MessageTriage).where(MessageTriage.message_id <= first_position - 2))
+    assert triage_pending(db, clock=clock, stage="fast") == 0
+    clock.advance(minutes=11)
+    assert triage_pending(db, clock=clock, stage="fast") == first_position - 2
 
 
 def test_workspace_weights_apply(db: Database, ws: int, clock: FrozenClock) -> None:

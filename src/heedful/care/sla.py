@@ -429,6 +429,10 @@ class EscalationRules:
     at_risk_raise_by: int = 10
     breach_priority: int = 90  # a breached conversation is raised to at least this
     notify_lead_at_risk: bool = False  # the owner is told at risk; the lead only at breach
+    # A breach first seen longer than this after it happened (history brought in by an import,
+    # or a long outage of the workers) is news to nobody: it stays in the figures and on the
+    # badge, but raises no priority and notifies no one.
+    stale_after: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -458,6 +462,8 @@ def escalations(
             continue
         key = f"{clock.metric}:{clock.status}:{clock.started_at.isoformat()}"
         if key in done:
+            continue
+        if clock.status is SlaStatus.BREACHED and -clock.remaining > rules.stale_after:
             continue
         escalation = _escalate(clock, priority, owned=owned, key=key, rules=rules)
         priority = escalation.new_priority

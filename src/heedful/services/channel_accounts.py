@@ -132,10 +132,16 @@ def pause_channel_account(
 def resume_channel_account(
     session: Session, account_id: int, *, clock: Clock, actor: str = "system"
 ) -> None:
+    """Poll and send again; the account's webhook bodies that wait out a retry delay (the
+    credentials were refused) are due at once."""
+    from heedful.services.webhooks import release_account_rows  # webhooks imports this module
+
     account = _get(session, account_id)
     account.status = "active"
     account.status_reason = None
     _log(session, account, "channel_account.resumed", {}, clock, actor)
+    session.flush()
+    release_account_rows(session, account_id)
 
 
 def _get(session: Session, account_id: int) -> ChannelAccount:

@@ -3,12 +3,23 @@
 1. :func:`store_raw_event` — called by the HTTP endpoint after the adapter verified the
    signature: the body and headers are kept as received (a redelivered identical body is
    kept once) and the endpoint answers 200 at once.
-2. :func:`process_raw_events` — called by the ``webhooks.process`` job: claims a batch of
-   pending rows (``FOR UPDATE SKIP LOCKED``: workers never share a row), parses each with its
-   account's adapter, recognises echoes of our own replies, and hands the events to
-   :func:`heedful.services.pipeline.receive` — in one transaction with the status change, so a
-   crash leaves the rows pending and nothing half-stored. A body the adapter refuses is
-   quarantined with the reason (and the row kept): never lost.
+2. :func:`process_raw_events` — called by the ``webhooks.process`` job, in three steps:
+
+   a. :func:`lease_pending` — one short transaction leases a batch of pending rows to this
+      worker (``lease_until``, ``lease_token``; ``FOR UPDATE SKIP LOCKED``: workers never
+      share a row, so several can work on one workspace at once);
+   b. outside any transaction, each body is parsed and completed (``adapter.hydrate``, which
+      may call the platform) and triage's fast reading of the texts is computed
+      (:func:`heedful.services.pipeline.prepare`) — nothing here holds a lock;
+   c. one write transaction checks the rows are still this worker's, recognises echoes of our
+      own replies, hands the events to :func:`heedful.services.pipeline.receive` and sets
+      each row's status — so a crash leaves the rows pending (their lease runs out and another
+      worker takes them) and nothing half-stored.
+
+   A body the adapter refuses is quarantined with the reason (and the row kept): never lost.
+   A platform that cannot be reached while completing a body (``TransientFailure``,
+   ``RateLimited``) or refuses the credentials (``AuthFailed``: the account is paused and an
+   admin alerted) leaves it pending, tried again later.
 3. :func:`mark_for_replay` — puts processed rows back to pending (``heedful channels
    replay``); ingest is idempotent, so a replay stores only what was missing.
 """
@@ -18,22 +29,31 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from heedful.channels.base import ChannelAdapter, ParseResult
 from heedful.clock import Clock
 from heedful.domain import InboundEvent
-from heedful.errors import ConfigError, InputRejected, TransientFailure
+from heedful.errors import (
+    AuthFailed,
+    ConfigError,
+    InputRejected,
+    PermanentFailure,
+    RateLimited,
+    TransientFailure,
+)
 from heedful.services.channel_accounts import Channels as Channels  # re-exported
+from heedful.services.channel_accounts import pause_channel_account
 from heedful.services.ingest import IngestOptions, quarantine
-from heedful.services.pipeline import receive
+from heedful.services.pipeline import Prepared, prepare, receive
 from heedful.services.replies import recognise_echoes
 from heedful.store.base import table_of
 from heedful.store.db import Database
@@ -43,10 +63,15 @@ from heedful.store.tables import ChannelAccount, RawEvent
 log = logging.getLogger("heedful.webhooks")
 
 RAW = table_of(RawEvent)
+ACCOUNT = table_of(ChannelAccount)
 PENDING, PROCESSED, QUARANTINED, FAILED = "pending", "processed", "quarantined", "failed"
 # Request headers never stored: credentials of the caller, not facts about the event.
 DROPPED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 MAX_HEADER_CHARS = 2000
+LEASE = timedelta(minutes=2)  # a leased row is this worker's for this long
+RETRY_BASE = timedelta(seconds=5)  # a body the platform could not complete: first retry
+RETRY_CAP = timedelta(minutes=10)
+AUTH_RETRY = timedelta(minutes=15)  # credentials refused: the account is paused meanwhile
 
 
 def store_raw_event(
@@ -56,14 +81,17 @@ def store_raw_event(
     headers: Mapping[str, str],
     body: bytes,
     clock: Clock,
+    status: str = PENDING,
 ) -> int | None:
     """Keep a verified webhook request; returns its id, or None when this exact body was
-    already stored for the account (a platform's redelivery)."""
+    already stored for the account (a platform's redelivery). ``status=processed`` keeps a
+    polled payload whose events are ingested in the same transaction."""
     kept = {
         k.lower(): v[:MAX_HEADER_CHARS]
         for k, v in headers.items()
         if k.lower() not in DROPPED_HEADERS
     }
+    now = clock.now()
     stmt = insert_ignoring_conflicts(session, RAW, "channel_account_id", "body_sha256")
     row = session.execute(
         stmt.values(
@@ -73,9 +101,10 @@ def store_raw_event(
             headers=kept,
             body=body,
             body_sha256=hashlib.sha256(body).hexdigest(),
-            status=PENDING,
-            attempts=0,
-            received_at=clock.now(),
+            status=status,
+            attempts=0 if status == PENDING else 1,
+            received_at=now,
+            processed_at=None if status == PENDING else now,
         ).returning(RAW.c.id)
     ).first()
     return int(row[0]) if row else None
@@ -93,6 +122,184 @@ class ProcessReport:
     message_ids: list[int] = field(default_factory=list)
 
 
+# -- a. leasing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leased:
+    """A pending row as leased: what parsing it needs, read before any parsing starts."""
+
+    id: int
+    workspace_id: int
+    account: ChannelAccount | None
+    channel_account_id: int
+    channel: str
+    headers: Mapping[str, Any]
+    body: bytes
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Lease:
+    token: str
+    rows: list[Leased]
+
+
+def lease_pending(
+    db: Database,
+    *,
+    limit: int,
+    now: datetime,
+    workspace_id: int | None = None,
+    lease: timedelta = LEASE,
+) -> Lease:
+    """Lease up to ``limit`` pending rows (oldest first) whose lease is free or ran out."""
+    token = uuid.uuid4().hex
+    with db.write() as session:
+        due = select(RAW.c.id).where(
+            RAW.c.status == PENDING, or_(RAW.c.lease_until.is_(None), RAW.c.lease_until <= now)
+        )
+        if workspace_id is not None:
+            due = due.where(RAW.c.workspace_id == workspace_id)
+        due = due.order_by(RAW.c.id).limit(limit).with_for_update(skip_locked=True)
+        ids = list(session.scalars(due))
+        if not ids:
+            return Lease(token, [])
+        session.execute(
+            update(RAW)
+            .where(RAW.c.id.in_(ids))
+            .values(lease_until=now + lease, lease_token=token, attempts=RAW.c.attempts + 1)
+        )
+        rows = session.execute(select(RAW).where(RAW.c.id.in_(ids)).order_by(RAW.c.id)).all()
+        accounts = {
+            a.id: a
+            for a in session.scalars(
+                select(ChannelAccount).where(
+                    ChannelAccount.id.in_({r.channel_account_id for r in rows})
+                )
+            )
+        }
+        return Lease(token, [_leased(r, accounts.get(r.channel_account_id)) for r in rows])
+
+
+def _leased(row: Any, account: ChannelAccount | None) -> Leased:
+    return Leased(
+        row.id,
+        row.workspace_id,
+        account,
+        row.channel_account_id,
+        row.channel,
+        dict(row.headers or {}),
+        bytes(row.body),
+        int(row.attempts),
+    )
+
+
+# -- b. reading, outside any transaction --------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What reading one leased row came to."""
+
+    row: Leased
+    events: list[InboundEvent] = field(default_factory=list)
+    parsed: ParseResult | None = None  # None: not read (see the fields below)
+    quarantine: str | None = None
+    fail: str | None = None
+    retry: str | None = None
+    retry_after: timedelta | None = None
+    auth: str | None = None  # credentials refused: pause the account
+
+
+class _Reader:
+    def __init__(self, channels: Channels) -> None:
+        self.channels = channels
+        self.adapters: dict[int, ChannelAdapter[Any] | ConfigError] = {}
+
+    def read(self, row: Leased) -> Outcome:
+        outcome = Outcome(row)
+        try:
+            parsed = self._parse(row)
+        except InputRejected as exc:
+            outcome.quarantine = exc.reason
+        except PermanentFailure as exc:  # the platform will never complete it (deleted…)
+            outcome.quarantine = f"the {row.channel} platform could not complete it: {exc}"
+        except AuthFailed as exc:
+            outcome.auth = str(exc)
+            outcome.retry, outcome.retry_after = f"credentials refused: {exc}", AUTH_RETRY
+        except RateLimited as exc:
+            wait = timedelta(seconds=exc.retry_after) if exc.retry_after else None
+            outcome.retry, outcome.retry_after = f"rate limited: {exc}", wait
+        except TransientFailure as exc:
+            outcome.retry = f"temporary failure: {exc}"
+        except ConfigError as exc:
+            outcome.fail = str(exc)
+        except Exception as exc:  # an adapter bug: keep the body, say what happened
+            log.exception("the %s adapter failed on raw event %s", row.channel, row.id)
+            outcome.quarantine = f"the {row.channel} parser failed: {type(exc).__name__}: {exc}"
+        else:
+            outcome.parsed = parsed
+            outcome.events = _with_refs(row, parsed)
+        return outcome
+
+    def _parse(self, row: Leased) -> ParseResult:
+        adapter = self._adapter(row)
+        parsed = adapter.parse(row.body, row.headers)
+        if not parsed.events:
+            return parsed
+        return dataclasses.replace(parsed, events=tuple(adapter.hydrate(e) for e in parsed.events))
+
+    def _adapter(self, row: Leased) -> ChannelAdapter[Any]:
+        if row.channel_account_id not in self.adapters:
+            try:
+                if row.account is None:
+                    raise ConfigError(f"channel account {row.channel_account_id} no longer exists")
+                self.adapters[row.channel_account_id] = self.channels.adapter_for(row.account)
+            except ConfigError as exc:
+                self.adapters[row.channel_account_id] = exc
+        found = self.adapters[row.channel_account_id]
+        if isinstance(found, ConfigError):
+            raise found
+        return found
+
+
+def _with_refs(row: Leased, parsed: ParseResult) -> list[InboundEvent]:
+    ref = f"raw_event:{row.id}"
+    account_ref = row.account.external_id if row.account else None
+    return [
+        dataclasses.replace(e, raw_ref=e.raw_ref or ref, account_ref=e.account_ref or account_ref)
+        for e in parsed.events
+    ]
+
+
+def _prepare_all(db: Database, outcomes: list[Outcome]) -> dict[tuple[int, str], Prepared]:
+    """Each (workspace, channel) batch's :class:`Prepared`, read before the write transaction
+    (keyed by text, so a row lost to another worker meanwhile costs nothing)."""
+    batches = _batches(outcomes)
+    if not batches:
+        return {}
+    found: dict[tuple[int, str], Prepared] = {}
+    with db.session() as session:
+        for key, events in batches.items():
+            try:
+                found[key] = prepare(session, key[0], events)
+            except Exception:  # the steps then run inside the transaction: only slower
+                log.exception("preparing %s events of workspace %s failed", len(events), key[0])
+    return found
+
+
+def _batches(outcomes: list[Outcome]) -> dict[tuple[int, str], list[InboundEvent]]:
+    batches: dict[tuple[int, str], list[InboundEvent]] = defaultdict(list)
+    for outcome in outcomes:
+        if outcome.events:
+            batches[(outcome.row.workspace_id, outcome.row.channel)].extend(outcome.events)
+    return batches
+
+
+# -- c. storing ---------------------------------------------------------------------------------
+
+
 def process_raw_events(
     db: Database,
     channels: Channels,
@@ -101,118 +308,117 @@ def process_raw_events(
     limit: int = 200,
     max_attempts: int = 10,
     workspace_id: int | None = None,
+    lease: timedelta = LEASE,
 ) -> ProcessReport:
-    """Process up to ``limit`` pending raw events (of ``workspace_id``, or of any workspace)
-    in one transaction (see the module docstring)."""
-    with db.write() as session:
-        rows = _claim(session, limit, workspace_id)
-        report = ProcessReport(claimed=len(rows))
-        if rows:
-            _Processor(session, channels, clock, report, max_attempts).run(rows)
+    """Process up to ``limit`` pending raw events (of ``workspace_id``, or of any workspace);
+    see the module docstring for the steps."""
+    leased = lease_pending(db, limit=limit, now=clock.now(), workspace_id=workspace_id, lease=lease)
+    report = ProcessReport(claimed=len(leased.rows))
+    if not leased.rows:
         return report
+    reader = _Reader(channels)
+    outcomes = [reader.read(row) for row in leased.rows]
+    prepared = _prepare_all(db, outcomes)
+    with db.write() as session:
+        mine = _still_leased(session, leased)
+        kept = [o for o in outcomes if o.row.id in mine]
+        report.claimed = len(kept)
+        _Recorder(session, clock, report, max_attempts).record(kept, prepared)
+    return report
 
 
-def _claim(session: Session, limit: int, workspace_id: int | None) -> Sequence[RawEvent]:
-    stmt = select(RawEvent).where(RawEvent.status == PENDING)
-    if workspace_id is not None:
-        stmt = stmt.where(RawEvent.workspace_id == workspace_id)
-    return (
-        session.scalars(stmt.order_by(RawEvent.id).limit(limit).with_for_update(skip_locked=True))
-        .unique()
-        .all()
+def _still_leased(session: Session, leased: Lease) -> set[int]:
+    """The rows whose lease is still ours (a lease that ran out may have been taken over)."""
+    stmt = (
+        select(RAW.c.id)
+        .where(
+            RAW.c.id.in_([r.id for r in leased.rows]),
+            RAW.c.status == PENDING,
+            RAW.c.lease_token == leased.token,
+        )
+        .with_for_update()
     )
+    return set(session.scalars(stmt))
 
 
-class _Processor:
+class _Recorder:
     def __init__(
-        self,
-        session: Session,
-        channels: Channels,
-        clock: Clock,
-        report: ProcessReport,
-        max_attempts: int,
+        self, session: Session, clock: Clock, report: ProcessReport, max_attempts: int
     ) -> None:
         self.session = session
-        self.channels = channels
         self.clock = clock
         self.now = clock.now()
         self.report = report
         self.max_attempts = max_attempts
-        self.adapters: dict[int, ChannelAdapter[Any] | Exception] = {}
-        self.account_refs: dict[int, str] = {}  # the account a body reached, for its events
 
-    def run(self, rows: Sequence[RawEvent]) -> None:
-        batches: dict[tuple[int, str], list[InboundEvent]] = defaultdict(list)
-        for row in rows:
-            events = self._events_of(row)
-            if events is not None:
-                batches[(row.workspace_id, row.channel)].extend(events)
-        for (workspace_id, channel), events in batches.items():
-            self._ingest(workspace_id, channel, events)
+    def record(self, outcomes: list[Outcome], prepared: dict[tuple[int, str], Prepared]) -> None:
+        processed = [o for o in outcomes if o.parsed is not None]
+        for outcome in outcomes:
+            if outcome.parsed is None:
+                self._unread(outcome)
+        self._mark_processed(processed)
+        for key, events in _batches(processed).items():
+            self._ingest(key[0], key[1], events, prepared.get(key))
 
-    def _events_of(self, row: RawEvent) -> list[InboundEvent] | None:
-        row.attempts += 1
-        try:
-            parsed = self._parse(row)
-        except InputRejected as exc:
-            self._quarantine(row, exc.reason)
-            return None
-        except TransientFailure as exc:
-            self._retry_later(row, f"temporary failure: {exc}")
-            return None
-        except ConfigError as exc:
-            self._fail(row, str(exc))
-            return None
-        except Exception as exc:  # an adapter bug: keep the body, say what happened
-            log.exception("the %s adapter failed on raw event %s", row.channel, row.id)
-            self._quarantine(row, f"the {row.channel} parser failed: {type(exc).__name__}: {exc}")
-            return None
-        ref, account_ref = f"raw_event:{row.id}", self.account_refs.get(row.channel_account_id)
-        events = [
-            dataclasses.replace(
-                e, raw_ref=e.raw_ref or ref, account_ref=e.account_ref or account_ref
-            )
-            for e in parsed.events
-        ]
-        row.status, row.error, row.processed_at = PROCESSED, _ignored_note(parsed), self.now
-        row.event_count = len(events)
-        self.report.processed += 1
-        self.report.events += len(events)
-        return events
+    def _mark_processed(self, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        self.session.execute(
+            update(RAW)
+            .where(RAW.c.id == bindparam("row_id"))
+            .values(
+                status=PROCESSED,
+                error=bindparam("note"),
+                event_count=bindparam("count"),
+                processed_at=self.now,
+                lease_until=None,
+                lease_token=None,
+            ),
+            [
+                {
+                    "row_id": o.row.id,
+                    "note": _ignored_note(o.parsed) if o.parsed else None,
+                    "count": len(o.events),
+                }
+                for o in outcomes
+            ],
+        )
+        self.report.processed += len(outcomes)
+        self.report.events += sum(len(o.events) for o in outcomes)
 
-    def _parse(self, row: RawEvent) -> ParseResult:
-        adapter = self._adapter(row.channel_account_id)
-        parsed = adapter.parse(row.body, row.headers)
-        hydrate = getattr(adapter, "hydrate", None)  # platforms whose webhooks leave text out
-        if hydrate is None:
-            return parsed
-        return ParseResult(tuple(hydrate(e) for e in parsed.events), parsed.ignored)
+    def _unread(self, outcome: Outcome) -> None:
+        if outcome.quarantine is not None:
+            self._quarantine(outcome.row, outcome.quarantine)
+        elif outcome.fail is not None:
+            self._fail(outcome.row, outcome.fail)
+        else:
+            self._retry_later(outcome)
 
-    def _adapter(self, account_id: int) -> ChannelAdapter[Any]:
-        if account_id not in self.adapters:
-            account = self.session.get(ChannelAccount, account_id)
-            try:
-                if account is None:
-                    raise ConfigError(f"channel account {account_id} no longer exists")
-                self.adapters[account_id] = self.channels.adapter_for(account)
-                self.account_refs[account_id] = account.external_id
-            except ConfigError as exc:
-                self.adapters[account_id] = exc
-        found = self.adapters[account_id]
-        if isinstance(found, Exception):
-            raise found
-        return found
+    def _set(self, row_id: int, **values: Any) -> None:
+        self.session.execute(
+            update(RAW)
+            .where(RAW.c.id == row_id)
+            .values(processed_at=self.now, lease_until=None, lease_token=None, **values)
+        )
 
-    def _ingest(self, workspace_id: int, channel: str, events: list[InboundEvent]) -> None:
+    def _ingest(
+        self,
+        workspace_id: int,
+        channel: str,
+        events: list[InboundEvent],
+        prepared: Prepared | None,
+    ) -> None:
         fresh = recognise_echoes(self.session, workspace_id, events, clock=self.clock)
         if not fresh:
             return
         options = IngestOptions(source=f"webhook:{channel}", actor=f"channel:{channel}")
-        result = receive(self.session, workspace_id, fresh, clock=self.clock, options=options)
+        result = receive(
+            self.session, workspace_id, fresh, clock=self.clock, options=options, prepared=prepared
+        )
         self.report.messages_stored += result.stored
         self.report.message_ids.extend(result.message_ids)
 
-    def _quarantine(self, row: RawEvent, reason: str) -> None:
+    def _quarantine(self, row: Leased, reason: str) -> None:
         quarantine(
             self.session,
             workspace_id=row.workspace_id,
@@ -222,18 +428,35 @@ class _Processor:
             now=self.now,
             locator=f"raw_event:{row.id}",
         )
-        row.status, row.error, row.processed_at = QUARANTINED, reason, self.now
+        self._set(row.id, status=QUARANTINED, error=reason)
         self.report.quarantined += 1
 
-    def _retry_later(self, row: RawEvent, reason: str) -> None:
-        if row.attempts >= self.max_attempts:
+    def _retry_later(self, outcome: Outcome) -> None:
+        row, reason = outcome.row, outcome.retry or "temporary failure"
+        if outcome.auth is not None and row.account is not None:
+            why = f"the platform refused the credentials: {outcome.auth}"[:1000]
+            pause_channel_account(self.session, row.account.id, reason=why, clock=self.clock)
+            attempts = max(row.attempts - 1, 0)  # waiting for an admin is not a failed try
+        elif row.attempts >= self.max_attempts:
             self._fail(row, f"gave up after {row.attempts} attempts: {reason}")
             return
-        row.error = reason  # stays pending: the next sweep tries again
+        else:
+            attempts = row.attempts
+        wait = outcome.retry_after or min(RETRY_CAP, RETRY_BASE * 2 ** min(row.attempts - 1, 10))
+        self.session.execute(
+            update(RAW)
+            .where(RAW.c.id == row.id)
+            .values(  # stays pending: taken again once this "lease" ends
+                error=reason[:2000],
+                attempts=attempts,
+                lease_until=self.now + wait,
+                lease_token=None,
+            )
+        )
         self.report.retry_later += 1
 
-    def _fail(self, row: RawEvent, reason: str) -> None:
-        row.status, row.error, row.processed_at = FAILED, reason, self.now
+    def _fail(self, row: Leased, reason: str) -> None:
+        self._set(row.id, status=FAILED, error=reason)
         self.report.failed += 1
 
 
@@ -242,6 +465,9 @@ def _ignored_note(parsed: ParseResult) -> str | None:
         return None
     reasons = sorted({item.reason for item in parsed.ignored})
     return "ignored: " + "; ".join(reasons)[:1000]
+
+
+# -- queries and replays ------------------------------------------------------------------------
 
 
 def pending_workspaces(session: Session) -> list[int]:
@@ -256,6 +482,16 @@ def count_pending(session: Session) -> int:
     )
 
 
+def release_account_rows(session: Session, account_id: int) -> int:
+    """Make an account's pending rows that wait out a retry delay due now (it was resumed)."""
+    stmt = (
+        update(RAW)
+        .where(RAW.c.channel_account_id == account_id, RAW.c.status == PENDING)
+        .values(lease_until=None, lease_token=None)
+    )
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
 def mark_for_replay(
     session: Session,
     *,
@@ -267,7 +503,14 @@ def mark_for_replay(
     """Put stored raw events back to pending (all statuses); returns how many."""
     if not ids and since is None:
         raise InputRejected("say which raw events to replay: ids or a start time")
-    stmt = update(RAW).values(status=PENDING, error=None, attempts=0, processed_at=None)
+    stmt = update(RAW).values(
+        status=PENDING,
+        error=None,
+        attempts=0,
+        processed_at=None,
+        lease_until=None,
+        lease_token=None,
+    )
     if ids:
         stmt = stmt.where(RAW.c.id.in_(list(ids)))
     if since is not None:

@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
+
 from heedful.clock import Clock
 from heedful.store.db import Database
+from heedful.store.tables import Message, TriageProgress
 from heedful.triage.analyse import Mode
 from heedful.triage.service import analyse_messages, pending_message_ids, triage_messages
 
@@ -25,18 +28,58 @@ SWEEP_EVERY = timedelta(seconds=5)
 CHUNK: dict[Mode, int] = {"fast": 2000, "full": 256}
 
 
+RESCAN_EVERY = timedelta(minutes=10)
+
+
 def triage_pending(
     db: Database, *, clock: Clock, stage: Mode, limit: int | None = None, since: object = None
 ) -> int:
-    """Triage one chunk of messages that need ``stage``; returns how many were triaged."""
+    """Triage one chunk of messages that need ``stage``; returns how many were triaged.
+
+    Each look starts where the last one ended (``triage_progress``), instead of re-reading a
+    million triaged rows every few seconds; every RESCAN_EVERY it starts from the beginning
+    again (on PostgreSQL a message can commit after one with a higher id was triaged)."""
+    after_id = 0 if since is not None else _position(db, stage, clock)
     with db.session() as session:
         pending = pending_message_ids(
             session,
             stage=stage,
             limit=limit or CHUNK[stage],
             since=since,  # type: ignore[arg-type]
+            after_id=after_id,
         )
-    return triage_ids(db, pending, clock=clock, stage=stage)
+    done = triage_ids(db, pending, clock=clock, stage=stage)
+    if since is None:
+        _advance(db, stage, pending, from_start=after_id == 0)
+    return done
+
+
+def _position(db: Database, stage: Mode, clock: Clock) -> int:
+    now = clock.now()
+    with db.write() as session:
+        row = session.get(TriageProgress, stage)
+        if row is None:
+            session.add(TriageProgress(stage=stage, after_id=0, rescanned_at=now))
+            return 0
+        if now - row.rescanned_at > RESCAN_EVERY:
+            row.after_id, row.rescanned_at = 0, now
+        top = session.scalar(select(func.max(Message.id))) or 0
+        if row.after_id > top:  # ids went backwards: an emptied or restored database
+            row.after_id = 0
+        return int(row.after_id)
+
+
+def _advance(
+    db: Database, stage: Mode, pending: Sequence[tuple[int, int]], *, from_start: bool
+) -> None:
+    with db.write() as session:
+        row = session.get(TriageProgress, stage)
+        if row is None:
+            return
+        if pending:
+            row.after_id = max(row.after_id, max(m for _, m in pending))
+        elif from_start:  # a look from the start found nothing: all there is, is done
+            row.after_id = int(session.scalar(select(func.max(Message.id))) or 0)
 
 
 def triage_ids(

@@ -104,18 +104,22 @@ def triage_messages(
     clock: Clock,
     stage: Mode = "fast",
     analyses: Mapping[int, TextAnalysis] | None = None,
+    analyses_by_text: Mapping[str, TextAnalysis] | None = None,
 ) -> set[int]:
     """Triage these messages (inbound ones; others are ignored) and roll up their conversations.
 
     ``analyses`` (from :func:`analyse_messages`, computed before the write transaction) spares
-    running the models while holding the database's write lock. Returns the ids of the
-    conversations whose priority was recomputed."""
+    running the models while holding the database's write lock; ``analyses_by_text`` (from
+    :func:`analyse_texts`, for live events not stored yet) does the same, keyed by text.
+    Returns the ids of the conversations whose priority was recomputed."""
     messages = _inbound(session, workspace_id, message_ids)
     if stage == "fast":
         done = _already_full(session, [m.id for m in messages])
         messages = [m for m in messages if m.id not in done]
     if not messages:
         return set()
+    if analyses is None and analyses_by_text:
+        analyses = {m.id: analyses_by_text[m.text] for m in messages if m.text in analyses_by_text}
     cfg = workspace_triage_settings(session, workspace_id)
     contexts = context_signals(session, [m.id for m in messages])
     ordered = [contexts[m.id] for m in messages]
@@ -145,6 +149,18 @@ def triage_messages(
     conversations = {m.conversation_id for m in messages}
     roll_up(session, conversations, clock=clock)
     return conversations
+
+
+def analyse_texts(
+    session: Session, workspace_id: int, texts: Sequence[str], *, stage: Mode
+) -> dict[str, TextAnalysis]:
+    """Run the text models on texts of messages about to be ingested (read-only: before the
+    write transaction), for :func:`triage_messages`'s ``analyses_by_text``."""
+    unique = list(dict.fromkeys(texts))
+    if not unique:
+        return {}
+    analyser = workspace_triage_settings(session, workspace_id).analyser()
+    return dict(zip(unique, analyser.analyse(unique, stage), strict=True))
 
 
 def analyse_messages(
@@ -214,15 +230,21 @@ def roll_up(session: Session, conversation_ids: set[int], *, clock: Clock) -> No
 
 
 def pending_message_ids(
-    session: Session, *, stage: Mode, limit: int, since: datetime | None = None
+    session: Session,
+    *,
+    stage: Mode,
+    limit: int,
+    since: datetime | None = None,
+    after_id: int = 0,
 ) -> list[tuple[int, int]]:
-    """(workspace id, message id) of inbound messages that need this stage, oldest first.
+    """(workspace id, message id) of inbound messages that need this stage, oldest first,
+    with ids above ``after_id`` (where the caller's last look ended).
 
     ``fast``: messages with no triage yet; ``full``: messages with none or only a fast one."""
     query = (
         select(Message.workspace_id, Message.id)
         .outerjoin(MessageTriage, MessageTriage.message_id == Message.id)
-        .where(Message.direction == "in")
+        .where(Message.direction == "in", Message.id > after_id)
         .order_by(Message.id)
         .limit(limit)
     )

@@ -39,7 +39,9 @@ def write_csv(path: Path, lines: list[bytes]) -> Path:
 
 def do_import(db: Database, ws: int, path: Path, clock: FrozenClock, batch_size: int = 2):  # type: ignore[no-untyped-def]
     with open_twcs(path) as reader:
-        return run_import(db, ws, reader, clock=clock, source=f"import:twcs:{path.name}", batch_size=batch_size)
+        return run_import(
+            db, ws, reader, clock=clock, source=f"import:twcs:{path.name}", batch_size=batch_size
+        )
 
 
 @pytest.fixture
@@ -57,7 +59,9 @@ BAD_ROWS = {
     "row has 3 fields": b"4,115712,True\n",
     "is not a date": b"5,115712,True,yesterday at noon,hello,,\n",
     "not valid UTF-8": "6,115712,True,Tue Oct 31 22:11:45 +0000 2017,caf\xe9,,\n".encode("latin-1"),
-    "over the 100,000 limit": b"7,115712,True,Tue Oct 31 22:11:45 +0000 2017," + b"x" * 1_048_576 + b",,\n",
+    "over the 100,000 limit": b"7,115712,True,Tue Oct 31 22:11:45 +0000 2017,"
+    + b"x" * 1_048_576
+    + b",,\n",
     "is not a tweet id": b"abc,115712,True,Tue Oct 31 22:11:45 +0000 2017,hi,,\n",
     "neither True nor False": b"8,115712,maybe,Tue Oct 31 22:11:45 +0000 2017,hi,,\n",
     "NUL": b"9,115712,True,Tue Oct 31 22:11:45 +0000 2017,a\x00b,,\n",
@@ -124,13 +128,20 @@ def test_bom_crlf_and_float_ids_are_read(tmp_path: Path) -> None:
 
 
 def test_times() -> None:
-    assert parse_twcs_time("Tue Oct 31 22:10:47 +0100 2017").isoformat() == "2017-10-31T21:10:47+00:00"
+    assert (
+        parse_twcs_time("Tue Oct 31 22:10:47 +0100 2017").isoformat() == "2017-10-31T21:10:47+00:00"
+    )
     assert parse_twcs_time("2017-10-29 06:16:40").isoformat() == "2017-10-29T06:16:40+00:00"
 
 
 @pytest.mark.parametrize(
     "name",
-    ["twcs_first5000.csv", "twcs_kaggle_sample.csv", "twcs_ericsson_conversations.csv", "twcs_spotifycares_inbound.csv"],
+    [
+        "twcs_first5000.csv",
+        "twcs_kaggle_sample.csv",
+        "twcs_ericsson_conversations.csv",
+        "twcs_spotifycares_inbound.csv",
+    ],
 )
 def test_shared_samples_import_with_no_quarantines(
     db: Database, ws: int, clock: FrozenClock, name: str
@@ -160,8 +171,10 @@ def _groupings(url: str) -> tuple[set[frozenset[str]], int, int]:
 def _cli(url: str, tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, HEEDFUL_DATABASE_URL=url, HEEDFUL_DATA_DIR=str(tmp_path / "data"))
     return subprocess.Popen(
-        [sys.executable, "-m", "heedful.cli", *args], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "heedful.cli", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -193,7 +206,10 @@ def test_import_killed_half_way_and_rerun_equals_an_uninterrupted_run(
     else:
         reference_url = f"sqlite:///{tmp_path / 'reference.db'}"
     try:
-        assert _cli(reference_url, tmp_path, "import", "twcs", str(path), "--batch-size", "200").wait() == 0
+        assert (
+            _cli(reference_url, tmp_path, "import", "twcs", str(path), "--batch-size", "200").wait()
+            == 0
+        )
         victim = _cli(database_url, tmp_path, "import", "twcs", str(path), "--batch-size", "200")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -216,11 +232,19 @@ def test_import_killed_half_way_and_rerun_equals_an_uninterrupted_run(
 def test_stats_json_has_the_stable_keys(database_url: str, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", [g.encode() for g in GOOD])
     assert _cli(database_url, tmp_path, "import", "twcs", str(path)).wait() == 0
-    env = dict(os.environ, HEEDFUL_DATABASE_URL=database_url, HEEDFUL_DATA_DIR=str(tmp_path / "data"))
+    env = dict(
+        os.environ, HEEDFUL_DATABASE_URL=database_url, HEEDFUL_DATA_DIR=str(tmp_path / "data")
+    )
     out = subprocess.run(
-        [sys.executable, "-m", "heedful.cli", "stats", "--json"], env=env, capture_output=True, check=True
+        [sys.executable, "-m", "heedful.cli", "stats", "--json"],
+        env=env,
+        capture_output=True,
+        check=True,
     ).stdout
     stats = json.loads(out)
     assert {k: stats[k] for k in ("messages", "conversations", "contacts", "quarantined")} == {
-        "messages": 3, "conversations": 1, "contacts": 1, "quarantined": 0,
+        "messages": 3,
+        "conversations": 1,
+        "contacts": 1,
+        "quarantined": 0,
     }

@@ -18,7 +18,11 @@ from heedful.store.tables.delivery import ChannelState, OutboxItem, RawEvent
 from heedful.store.tables.event import Event
 from heedful.store.tables.message import Message
 from heedful.store.tables.quarantine import Quarantine
-from heedful.store.tables.triage import ConversationTriage, MessageTriage  # triage area
+from heedful.store.tables.triage import (  # triage area
+    ConversationTriage,
+    MessageTriage,
+    TriageProgress,
+)
 from heedful.store.tables.web import ApiToken, InternalNote, LoginAttempt, SavedView, WebSession
 from heedful.store.tables.workspace import ChannelAccount, Workspace
 
@@ -50,6 +54,7 @@ __all__ = [
     "SavedView",
     "SlaEscalation",
     "SlaPolicyRow",
+    "TriageProgress",
     "WebSession",
     "Workspace",
 ]

@@ -15,9 +15,10 @@ from heedful.store.base import Base, BigId, JSONDoc
 class RawEvent(Base):
     """A webhook request body and its headers, exactly as received, before any parsing.
 
-    ``status``: pending → processed | quarantined. Processing can be replayed from here at
-    any time (``heedful channels replay``); ingest is idempotent, so a replay stores nothing
-    twice."""
+    ``status``: pending → processed | quarantined | failed. Processing can be replayed from
+    here at any time (``heedful channels replay``); ingest is idempotent, so a replay stores
+    nothing twice. A worker leases pending rows (``lease_until``, ``lease_token``) while it
+    parses them outside any transaction; a lease that ran out (the worker died) is taken again."""
 
     __tablename__ = "raw_event"
     __table_args__ = (
@@ -42,6 +43,8 @@ class RawEvent(Base):
     event_count: Mapped[int | None]  # messages the body held, once processed
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    lease_token: Mapped[str | None] = mapped_column(String(32))
 
 
 class OutboxItem(Base):

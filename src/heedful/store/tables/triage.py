@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from heedful.store.base import Base, JSONDoc
+from heedful.store.base import Base, BigId, JSONDoc
 
 
 class MessageTriage(Base):
@@ -54,3 +54,14 @@ class ConversationTriage(Base):
     priority: Mapped[int]
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
     updated_at: Mapped[datetime]
+
+
+class TriageProgress(Base):
+    """How far the background sweep of each stage got: every inbound message with an id up to
+    ``after_id`` has had that stage. Shared by all workers; see heedful.triage.jobs."""
+
+    __tablename__ = "triage_progress"
+
+    stage: Mapped[str] = mapped_column(String(8), primary_key=True)
+    after_id: Mapped[int] = mapped_column(BigId, default=0)
+    rescanned_at: Mapped[datetime]
