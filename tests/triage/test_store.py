@@ -205,6 +205,25 @@ def test_bulk_import_is_triaged_in_the_background(
         assert len(session.scalars(select(ConversationTriage)).all()) >= 1
 
 
+def test_the_sweep_refreshes_the_sla_state_of_conversations_whose_priority_changed(
+    db: Database, ws: int, clock: FrozenClock
+) -> None:
+    """The SLA policy is matched by priority: a stored SLA snapshot made under the old
+    priority would time escalations by the wrong targets."""
+    from heedful.care.clocks import refresh_sla_by_id, row_key, rules_versions
+    from heedful.care.snapshot import usable
+
+    ingest(db, ws, clock, [event("s1", text=ANGRY, author=customer("c9", 400_000))])
+    with db.write() as session:
+        refresh_sla_by_id(session, session.scalars(select(Conversation.id)), clock=clock)
+    assert triage_pending(db, clock=clock, stage="fast") == 1
+    with db.session() as session:
+        [conv] = session.scalars(select(Conversation))
+        assert conv.priority > 0
+        rules = rules_versions(session, [ws])[ws]
+        assert usable(conv.sla_state, key=row_key(conv), rules=rules, now=clock.now())
+
+
 def test_the_sweep_resumes_where_it_ended_and_rescans_from_the_start(
     db: Database, ws: int, clock: FrozenClock
 ) -> None:

@@ -107,7 +107,7 @@ def _load_facts(
     inbound: dict[int, list[datetime]] = defaultdict(list)
     outbound: dict[int, list[datetime]] = defaultdict(list)
     first: dict[int, tuple[datetime, int, str]] = {}
-    note = MessageKind.NOTE.value
+    unanswering = {MessageKind.NOTE.value, MessageKind.AUTO.value}  # neither answers anyone
     rows = session.execute(
         select(
             Message.conversation_id,
@@ -123,7 +123,7 @@ def _load_facts(
         key = (at, msg_id, visibility)
         if conv not in first or key < first[conv]:
             first[conv] = key
-        if kind != note:
+        if kind not in unanswering:
             (inbound if direction == Direction.INBOUND.value else outbound)[conv].append(at)
     statuses = _status_changes(session, ids)
     timelines = {}

@@ -263,7 +263,7 @@ def _messages(session: Session, ids: list[int], until: datetime) -> dict[int, li
             .where(
                 Message.conversation_id.in_(part),
                 Message.created_at < until,
-                Message.kind != MessageKind.NOTE.value,
+                Message.kind.not_in([MessageKind.NOTE.value, MessageKind.AUTO.value]),
             )
             .order_by(Message.created_at, Message.id)
         )

@@ -25,6 +25,7 @@ from heedful.care.sla import match_policy
 from heedful.care.tracking import record_promises, settle_by_message, store_promise
 from heedful.clock import Clock
 from heedful.domain import Visibility
+from heedful.domain.promises import PromiseState
 from heedful.store.tables import Agent, Conversation, Membership, Message, Promise, Workspace
 
 
@@ -92,10 +93,15 @@ def out_of_hours_reply(
 
 
 def _already_acknowledged(session: Session, conversation_id: int) -> bool:
+    """An acknowledgement whose promise is still open already told the customer when a person
+    will answer: one more would only repeat it. Once that promise is settled (a person
+    answered, or it broke), a new message out of hours is acknowledged again."""
     return (
         session.scalar(
             select(Promise.id).where(
-                Promise.conversation_id == conversation_id, Promise.source == "ack"
+                Promise.conversation_id == conversation_id,
+                Promise.source == "ack",
+                Promise.state == PromiseState.OPEN.value,
             )
         )
         is not None

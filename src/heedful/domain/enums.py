@@ -48,3 +48,6 @@ class MessageKind(StrEnum):
     REVIEW = "review"  # a review on a review site
     EMAIL = "email"
     NOTE = "note"  # an internal note by an agent, never sent
+    # An automatic message sent by Heedful (the out-of-hours acknowledgement): it goes out, but
+    # it is not an answer from a person — SLA clocks, first response and "answered" ignore it.
+    AUTO = "auto"

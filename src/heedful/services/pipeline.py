@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from heedful.care.workflow import after_inbound as care_after_inbound
 from heedful.clock import Clock
 from heedful.domain import Direction, InboundEvent
+from heedful.services.acknowledgements import acknowledge_out_of_hours
 from heedful.services.ingest import IngestOptions, IngestResult, ingest_events
 from heedful.store import search
 from heedful.triage.priority import TextAnalysis
@@ -74,3 +75,4 @@ def after_ingest(
         analyses_by_text=prepared.text_analyses if prepared else None,
     )
     care_after_inbound(session, workspace_id, result.conversation_ids, clock=clock)
+    acknowledge_out_of_hours(session, workspace_id, result.conversation_ids, clock=clock)

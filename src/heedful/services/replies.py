@@ -24,6 +24,7 @@ second message.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,12 +87,16 @@ def send_reply(
     channel_account_id: int | None = None,
     subject: str | None = None,
     resolve: AdapterResolver = adapter_class,
+    automatic: bool = False,
 ) -> SentReply:
     """Queue ``text`` as a reply in ``conversation`` (see the module docstring for the steps).
-    The caller owns the transaction: nothing is sent unless it commits."""
+    The caller owns the transaction: nothing is sent unless it commits. ``automatic``: sent by
+    Heedful itself (kind ``auto``), not an answer from a person (see :func:`after_reply`)."""
     account = _reply_account(session, conversation, channel_account_id)
     _check_capabilities(resolve(account.channel).capabilities, visibility, text)
     target = _reply_target(session, conversation, visibility)
+    if automatic:
+        target = dataclasses.replace(target, kind=MessageKind.AUTO)
     message = _store_message(session, conversation, account, agent, text, visibility, target, clock)
     item = _queue_delivery(
         session, message, account, target, subject or _subject(conversation), clock
@@ -120,13 +125,15 @@ def after_reply(
     text given is the final text. Until then, the conversation's counters are kept here."""
     now = message.created_at
     conversation.message_count += 1
-    conversation.last_outbound_at = now
     conversation.last_activity_at = max(conversation.last_activity_at, now)
-    if conversation.first_response_at is None and conversation.first_inbound_at is not None:
-        conversation.first_response_at = now
-    care_after_outbound(
-        session, message=message, conversation=conversation, agent=agent, clock=clock
-    )
+    automatic = message.kind == MessageKind.AUTO.value
+    if not automatic:  # an automatic message answers nobody: no response stamp, no owner
+        conversation.last_outbound_at = now
+        if conversation.first_response_at is None and conversation.first_inbound_at is not None:
+            conversation.first_response_at = now
+        care_after_outbound(
+            session, message=message, conversation=conversation, agent=agent, clock=clock
+        )
     session.add(
         Event(
             workspace_id=conversation.workspace_id,
@@ -135,7 +142,11 @@ def after_reply(
             kind="message.queued",
             subject_type="message",
             subject_id=message.id,
-            data={"conversation_id": conversation.id, "visibility": message.visibility},
+            data={
+                "conversation_id": conversation.id,
+                "visibility": message.visibility,
+                **({"automatic": True} if automatic else {}),
+            },
             created_at=clock.now(),
         )
     )

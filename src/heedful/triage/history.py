@@ -102,6 +102,7 @@ def _replies(
         select(Message.conversation_id, Message.created_at).where(
             Message.conversation_id.in_(conversation_ids),
             Message.direction == "out",
+            Message.kind != "auto",  # an automatic acknowledgement answers nobody
             Message.created_at <= until,
         )
     ).all()

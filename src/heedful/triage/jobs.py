@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from heedful.care.clocks import refresh_sla_by_id
 from heedful.clock import Clock
 from heedful.store.db import Database
 from heedful.store.tables import Message, TriageProgress
@@ -94,7 +95,11 @@ def triage_ids(
             with db.session() as session:
                 analyses = analyse_messages(session, workspace_id, ids, stage=stage)
         with db.write() as session:
-            triage_messages(session, workspace_id, ids, clock=clock, stage=stage, analyses=analyses)
+            changed = triage_messages(
+                session, workspace_id, ids, clock=clock, stage=stage, analyses=analyses
+            )
+            # a new priority may match another SLA policy: escalations must see it now
+            refresh_sla_by_id(session, changed, clock=clock)
     return len(pending)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from heedful.care.clocks import refresh_sla_by_id
 from heedful.clock import Clock
 from heedful.store.base import table_of
 from heedful.store.db import Database
@@ -111,7 +112,8 @@ def triage_messages(
     ``analyses`` (from :func:`analyse_messages`, computed before the write transaction) spares
     running the models while holding the database's write lock; ``analyses_by_text`` (from
     :func:`analyse_texts`, for live events not stored yet) does the same, keyed by text.
-    Returns the ids of the conversations whose priority was recomputed."""
+    Returns the ids of the conversations whose priority changed (their SLA policy may have
+    changed with it: the caller refreshes their SLA state)."""
     messages = _inbound(session, workspace_id, message_ids)
     if stage == "fast":
         done = _already_full(session, [m.id for m in messages])
@@ -147,8 +149,7 @@ def triage_messages(
         ],
     )
     conversations = {m.conversation_id for m in messages}
-    roll_up(session, conversations, clock=clock)
-    return conversations
+    return roll_up(session, conversations, clock=clock)
 
 
 def analyse_texts(
@@ -184,8 +185,9 @@ def _decide(rows: list[Any], replied: datetime | None) -> Any:
     return max(waiting, key=lambda r: (r.priority, r.created_at))
 
 
-def roll_up(session: Session, conversation_ids: set[int], *, clock: Clock) -> None:
-    """Set each conversation's priority and reasons from its messages' triage (set-based)."""
+def roll_up(session: Session, conversation_ids: set[int], *, clock: Clock) -> set[int]:
+    """Set each conversation's priority and reasons from its messages' triage (set-based);
+    returns the ids of those whose priority changed."""
     ids = sorted(conversation_ids)
     rows = session.execute(
         select(
@@ -196,17 +198,19 @@ def roll_up(session: Session, conversation_ids: set[int], *, clock: Clock) -> No
         .where(Message.conversation_id.in_(ids))
         .order_by(Message.created_at, Message.id)
     ).all()  # fmt: skip
-    replied = dict(
-        session.execute(
-            select(Conversation.id, Conversation.last_outbound_at).where(Conversation.id.in_(ids))
-        ).all()
-    )
+    before = session.execute(
+        select(Conversation.id, Conversation.last_outbound_at, Conversation.priority).where(
+            Conversation.id.in_(ids)
+        )
+    ).all()
+    replied = {r.id: r.last_outbound_at for r in before}
+    old_priority = {r.id: r.priority for r in before}
     grouped: dict[int, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.conversation_id, []).append(row)
     decided = {cid: _decide(items, replied.get(cid)) for cid, items in grouped.items()}
     if not decided:
-        return
+        return set()
     now = clock.now()
     session.execute(
         update(CONVERSATION)
@@ -227,6 +231,7 @@ def roll_up(session: Session, conversation_ids: set[int], *, clock: Clock) -> No
             for cid, row in decided.items()
         ],
     )  # fmt: skip
+    return {cid for cid, row in decided.items() if row.priority != old_priority.get(cid)}
 
 
 def pending_message_ids(
@@ -313,6 +318,7 @@ def rerun_messages(
         for workspace_id in sorted({w for w, _ in rows}):
             ids = [m for w, m in rows if w == workspace_id]
             with db.write() as session:
-                triage_messages(session, workspace_id, ids, clock=clock, stage="full")
+                changed = triage_messages(session, workspace_id, ids, clock=clock, stage="full")
+                refresh_sla_by_id(session, changed, clock=clock)  # see triage.jobs
         done += len(rows)
         after = rows[-1][1]
