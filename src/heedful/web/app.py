@@ -27,6 +27,7 @@ from heedful.web.templating import build_templates, render
 from heedful.web.timing import ServerTiming
 from heedful.web.ui.account import router as account_router
 from heedful.web.ui.admin import router as admin_router
+from heedful.web.ui.admin_care import router as admin_care_router
 from heedful.web.ui.conversation import router as conversation_router
 from heedful.web.ui.dashboard import DashboardCache
 from heedful.web.ui.dashboard import router as dashboard_router
@@ -47,6 +48,7 @@ ROUTERS = (
     conversation_router,
     dashboard_router,
     admin_router,
+    admin_care_router,
     account_router,
 )
 

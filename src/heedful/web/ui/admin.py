@@ -1,5 +1,9 @@
-"""Admin screens for a workspace: agents and roles, channel accounts, coach rules.
-Each area's settings appear here once that area exists."""
+"""Admin screens for a workspace: agents and roles, channel accounts, coach rules on this
+page; business hours and SLA policies, signatures, help articles, triage weights and channel
+accounts each on a page of their own (``/admin/<section>``, see the ``admin_*`` modules).
+
+Every admin route finds its workspace through :func:`admin_workspace`, so an admin of one brand
+can neither see nor change another's settings."""
 
 from __future__ import annotations
 
@@ -47,6 +51,37 @@ def admin_workspace(session: Session, viewer: Viewer, slug: str) -> Workspace:
     return workspace
 
 
+def administered(session: Session, viewer: Viewer) -> list[Workspace]:
+    """The workspaces the viewer administers (for the workspace picker)."""
+    return [
+        w for w in visible_workspaces(session, viewer) if viewer.is_at_least(w.id, AgentRole.ADMIN)
+    ]
+
+
+def render_admin(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    workspace: Workspace,
+    template: str,
+    *,
+    section: str,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """An admin sub-page, with the section navigation and workspace picker around it. A
+    refused form comes back here with status 422 and ``error`` set, showing what was typed."""
+    return render(
+        request,
+        template,
+        status_code=status_code,
+        workspace=workspace,
+        workspaces=administered(session, viewer),
+        section=section,
+        **context,
+    )
+
+
 def _to_admin(workspace: Workspace, anchor: str) -> RedirectResponse:
     return RedirectResponse(f"/admin?workspace={workspace.slug}#{anchor}", status_code=303)
 
@@ -68,11 +103,8 @@ def admin_page(
         request,
         "admin.html",
         workspace=ws,
-        workspaces=[
-            w
-            for w in visible_workspaces(session, viewer)
-            if viewer.is_at_least(w.id, AgentRole.ADMIN)
-        ],
+        workspaces=administered(session, viewer),
+        section="",
         members=members_of(session, ws.id),
         accounts=accounts,
         roles=[r.value for r in AgentRole],
