@@ -11,7 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from heedful.store.db import Database
-from heedful.store.tables import BusinessHours, Conversation, Event, SlaPolicyRow, Workspace
+from heedful.store.tables import (
+    BusinessHours,
+    Conversation,
+    Event,
+    HelpArticle,
+    SlaPolicyRow,
+    Workspace,
+)
 from tests.web.conftest import Browser, World
 
 
@@ -252,3 +259,196 @@ def test_signature_preview_does_not_save(
     with db.session() as s:
         ws = s.get(Workspace, world.a_id)
         assert ws is not None and "care" not in ws.settings
+
+
+class FakeEmbedder:
+    """Counts what it embeds; every text gets the same unit vector."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: Any) -> list[Any]:
+        import numpy as np
+
+        self.texts.extend(texts)
+        return [np.ones(4, dtype=np.float32) / 2 for _ in texts]
+
+
+@pytest.fixture
+def embedder(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
+    fake = FakeEmbedder()
+    monkeypatch.setattr("heedful.web.ui.admin_content.article_embedder", lambda: fake)
+    return fake
+
+
+def _articles(db: Database, workspace_id: int) -> list[HelpArticle]:
+    with db.session() as s:
+        return list(s.scalars(select(HelpArticle).where(HelpArticle.workspace_id == workspace_id)))
+
+
+def test_admin_adds_edits_and_deletes_help_articles(
+    as_agent: Callable[[str], Browser], world: World, db: Database, embedder: FakeEmbedder
+) -> None:
+    from heedful.coach.help.fulltext import search_articles
+
+    adam = as_agent("adam")
+    added = adam.post(
+        "/admin/articles",
+        {
+            "workspace": "acme",
+            "title": "Reset your router",
+            "url": "https://help.acme.example/router-reset",
+            "body": "Hold the reset button for ten seconds until the light blinks.",
+        },
+    )
+    assert added.status_code == 303, added.text
+    (article,) = _articles(db, world.a_id)
+    assert article.embedding is not None and "Reset your router" in embedder.texts[0]
+    with db.session() as s:
+        assert [i for i, _ in search_articles(s, world.a_id, "router blinking light")] == [
+            article.id
+        ]
+    page = adam.get("/admin/articles", params={"workspace": "acme"}).text
+    assert "Reset your router" in page and f"/admin/articles/{article.id}" in page
+    form = adam.get(f"/admin/articles/{article.id}", params={"workspace": "acme"}).text
+    assert "Hold the reset button" in form
+    changed = adam.post(
+        f"/admin/articles/{article.id}",
+        {
+            "workspace": "acme",
+            "title": "Restart your modem",
+            "url": "https://help.acme.example/modem-restart",
+            "body": "Unplug the modem for thirty seconds.",
+        },
+    )
+    assert changed.status_code == 303, changed.text
+    (after,) = _articles(db, world.a_id)
+    assert (after.id, after.title, after.url) == (
+        article.id,
+        "Restart your modem",
+        "https://help.acme.example/modem-restart",
+    )
+    assert "Restart your modem" in embedder.texts[-1]  # embedded again
+    with db.session() as s:  # the keyword index follows the edit
+        assert search_articles(s, world.a_id, "router blinking") == []
+        assert [i for i, _ in search_articles(s, world.a_id, "modem unplug")] == [article.id]
+    deleted = adam.post(f"/admin/articles/{article.id}/delete", {"workspace": "acme"})
+    assert deleted.status_code == 303
+    assert _articles(db, world.a_id) == []
+    with db.session() as s:
+        assert search_articles(s, world.a_id, "modem unplug") == []
+    kinds = [e.kind for e in _events(db, "help_article.added")]
+    kinds += [e.kind for e in _events(db, "help_article.changed")]
+    kinds += [e.kind for e in _events(db, "help_article.deleted")]
+    assert kinds == ["help_article.added", "help_article.changed", "help_article.deleted"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": "", "url": "https://x.example/a", "body": "text"}, "needs a title"),
+        ({"title": "T", "url": "javascript:alert(1)", "body": "text"}, "must start with https"),
+        ({"title": "T", "url": "https://x.example/a", "body": "  "}, "needs a title, a URL"),
+        ({"title": "T" * 400, "url": "https://x.example/a", "body": "b"}, "too long"),
+    ],
+)
+def test_bad_help_articles_are_refused_in_the_page(
+    as_agent: Callable[[str], Browser],
+    world: World,
+    db: Database,
+    embedder: FakeEmbedder,
+    fields: dict[str, str],
+    message: str,
+) -> None:
+    adam = as_agent("adam")
+    refused = adam.post("/admin/articles", {"workspace": "acme", **fields})
+    assert refused.status_code == 422
+    assert message in refused.text and 'role="alert"' in refused.text
+    assert _articles(db, world.a_id) == []
+
+
+def test_two_articles_cannot_share_a_url(
+    as_agent: Callable[[str], Browser], world: World, db: Database, embedder: FakeEmbedder
+) -> None:
+    adam = as_agent("adam")
+    for title, url in (("One", "https://x.example/1"), ("Two", "https://x.example/2")):
+        body = {"workspace": "acme", "title": title, "url": url, "body": "text"}
+        assert adam.post("/admin/articles", body).status_code == 303
+    two = next(a for a in _articles(db, world.a_id) if a.title == "Two")
+    clash = adam.post(
+        f"/admin/articles/{two.id}",
+        {"workspace": "acme", "title": "Two", "url": "https://x.example/1", "body": "text"},
+    )
+    assert clash.status_code == 422 and "already has the URL" in clash.text
+    assert {a.url for a in _articles(db, world.a_id)} == {
+        "https://x.example/1",
+        "https://x.example/2",
+    }
+
+
+def _triage_form(db: Database, **changes: str) -> dict[str, Any]:
+    from heedful.triage.taxonomy import BUILTIN_TOPICS
+    from heedful.triage.workspace import TriageSettings
+    from heedful.web.ui.admin_content import triage_rows
+
+    rows = triage_rows(TriageSettings())
+    form: dict[str, Any] = {"workspace": "acme", "custom_threshold": rows["custom_threshold"]}
+    form.update({f"w_{w['id']}": w["value"] for w in rows["weights"]})
+    form.update({f"s_{s['id']}": s["value"] for s in rows["signals"]})
+    form.update({f"t_{t}": "" for t in BUILTIN_TOPICS})
+    form.update(changes)
+    return form
+
+
+def test_admin_sets_triage_weights_and_topic_names(
+    as_agent: Callable[[str], Browser], world: World, db: Database
+) -> None:
+    from heedful.triage.service import workspace_triage_settings
+
+    adam = as_agent("adam")
+    page = adam.get("/admin/triage", params={"workspace": "acme"}).text
+    assert 'id="w-complaint"' in page and 'for="s-urgency"' in page
+    saved = adam.post(
+        "/admin/triage",
+        _triage_form(db, w_complaint="25", s_urgency="30", w_pile_on_cap="3", t_outage="Outage"),
+    )
+    assert saved.status_code == 303, saved.text
+    with db.session() as s:
+        settings = workspace_triage_settings(s, world.a_id)
+        ws = s.get(Workspace, world.a_id)
+        assert ws is not None
+        stored = ws.settings["triage"]["weights"]
+    weights = settings.priority_weights()
+    assert weights.complaint == 25 and weights.signals["urgency"] == 30
+    assert weights.pile_on_cap == 3
+    assert stored == {"complaint": 25.0, "pile_on_cap": 3, "signals": {"urgency": 30.0}}
+    assert settings.topics.label_of("outage") == "Outage"
+    page = adam.get("/admin/triage", params={"workspace": "acme"}).text
+    assert 'value="25"' in page
+    assert len(_events(db, "workspace.settings_changed")) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"w_complaint": "lots"}, "not a number"),
+        ({"w_complaint": ""}, "a number is needed"),
+        ({"s_anger": "nan"}, "between -1000 and 1000"),
+        ({"w_repeat_cap": "2.5"}, "whole number"),
+        ({"custom_threshold": "3"}, "invalid triage settings"),
+    ],
+)
+def test_bad_triage_weights_are_refused_in_the_page(
+    as_agent: Callable[[str], Browser],
+    world: World,
+    db: Database,
+    changes: dict[str, str],
+    message: str,
+) -> None:
+    adam = as_agent("adam")
+    refused = adam.post("/admin/triage", _triage_form(db, **changes))
+    assert refused.status_code == 422
+    assert message in refused.text and 'role="alert"' in refused.text
+    with db.session() as s:
+        ws = s.get(Workspace, world.a_id)
+        assert ws is not None and "triage" not in ws.settings

@@ -155,3 +155,83 @@ def _embed(rows: list[HelpArticle], embedder: Embedder | None) -> None:
     vectors = embedder.embed([article_text(r.title, r.body) for r in rows])
     for row, vector in zip(rows, vectors, strict=True):
         row.embedding = pack(vector)
+
+
+def save_article(
+    session: Session,
+    workspace_id: int,
+    item: ArticleInput,
+    *,
+    clock: Clock,
+    embedder: Embedder | None = None,
+    article_id: int | None = None,
+    actor_agent_id: int | None = None,
+) -> HelpArticle:
+    """Add one article, or change the article ``article_id`` of the workspace (its URL too),
+    by hand. The keyword index follows by itself (triggers on SQLite, expression indexes on
+    PostgreSQL); the embedding is computed again, or cleared when no embedder is at hand so a
+    stale vector never matches the old text. Logged, with the actor."""
+    item = item.checked("article")
+    clash = session.scalar(
+        select(HelpArticle.id).where(
+            HelpArticle.workspace_id == workspace_id, HelpArticle.url == item.url
+        )
+    )
+    if clash is not None and clash != article_id:
+        raise InputRejected(f"another article already has the URL {item.url}")
+    now = clock.now()
+    if article_id is None:
+        row = HelpArticle(workspace_id=workspace_id, created_at=now)
+        session.add(row)
+        kind = "help_article.added"
+    else:
+        found = session.get(HelpArticle, article_id)
+        if found is None or found.workspace_id != workspace_id:
+            raise InputRejected(f"no help article {article_id} in this workspace")
+        row, kind = found, "help_article.changed"
+    changed = (row.title, row.url, row.body) != (item.title, item.url, item.body)
+    row.title, row.url, row.body, row.updated_at = item.title, item.url, item.body, now
+    if changed or row.embedding is None:
+        _embed([row], embedder)
+    session.flush()
+    _log(session, workspace_id, kind, row, clock, actor_agent_id)
+    return row
+
+
+def delete_article(
+    session: Session,
+    workspace_id: int,
+    article_id: int,
+    *,
+    clock: Clock,
+    actor_agent_id: int | None = None,
+) -> None:
+    """Remove an article (and so its keyword-index entry and embedding); logged."""
+    row = session.get(HelpArticle, article_id)
+    if row is None or row.workspace_id != workspace_id:
+        raise InputRejected(f"no help article {article_id} in this workspace")
+    _log(session, workspace_id, "help_article.deleted", row, clock, actor_agent_id)
+    session.delete(row)
+    session.flush()
+
+
+def _log(
+    session: Session,
+    workspace_id: int,
+    kind: str,
+    row: HelpArticle,
+    clock: Clock,
+    actor_agent_id: int | None,
+) -> None:
+    from heedful.services.events import record_event
+
+    record_event(
+        session,
+        kind,
+        workspace_id=workspace_id,
+        actor=f"agent:{actor_agent_id}" if actor_agent_id else "system",
+        actor_agent_id=actor_agent_id,
+        now=clock.now(),
+        subject=("help_article", row.id),
+        data={"title": row.title, "url": row.url},
+    )
