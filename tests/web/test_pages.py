@@ -16,7 +16,7 @@ from heedful.store.tables import (
     Message,
     OutboxItem,
 )
-from tests.web.conftest import Browser, World
+from tests.web.conftest import B_MARKER, Browser, World
 
 
 def test_inbox_lists_the_workspace_with_filters_and_search(
@@ -178,6 +178,21 @@ def test_dashboard_needs_a_lead_and_exports_csv(
     lines = csv.text.splitlines()
     assert lines[0] == "section,name,value"
     assert "summary,backlog,2" in lines and "summary,unanswered,2" in lines
+
+
+def test_dashboard_shows_the_care_figures_sla_promises_and_agents(
+    as_agent: Callable[[str], Browser], world: World
+) -> None:
+    """Both customer messages of the morning are still unanswered at 16:05: their one-hour
+    first-response clocks are breached now, and the week's attainment counts them."""
+    lena = as_agent("lena")
+    page = lena.get("/dashboard").text
+    assert "SLA attainment this week" in page and "breached now" in page
+    assert "This week, by agent" in page and "This week, by channel" in page
+    lines = lena.client.get("/dashboard/export.csv").text.splitlines()
+    assert "sla_now,breached,2" in lines
+    assert "week,sla_breached,2" in lines and "week,conversations,2" in lines
+    assert not any(B_MARKER.lower() in line.lower() for line in lines)  # the other brand's
 
 
 def test_admin_manages_agents_and_coach_rules(

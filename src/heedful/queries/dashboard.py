@@ -39,6 +39,8 @@ class Dashboard:
     days: list[date] = field(default_factory=list)
     volume: dict[str, dict[date, int]] = field(default_factory=dict)  # channel → day → count
     agents: list[dict[str, Any]] = field(default_factory=list)
+    # what the care area adds (heedful.care.dashboard.CareBoard), when it could be counted
+    care: Any = None
 
     @property
     def response_rate(self) -> float | None:

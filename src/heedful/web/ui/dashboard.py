@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from heedful.care.dashboard import CareBoard, build_care_board, triage_sentiment
+from heedful.care.report import Figures
 from heedful.domain import AgentRole
 from heedful.errors import NotFound
 from heedful.queries.dashboard import Dashboard, build_dashboard
@@ -31,6 +34,7 @@ from heedful.web.deps import ClockDep, SessionDep, ViewerDep
 from heedful.web.templating import duration, render
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("heedful.web.dashboard")
 
 DASHBOARD_SECONDS = 30.0  # how old the page's figures may be
 FIRST_COUNT_WAIT = 0.05  # how long a page waits for a workspace's first count
@@ -80,11 +84,24 @@ class DashboardCache:
         try:
             with db.session() as session:
                 board = build_dashboard(session, workspace_id, at)
+                board.care = care_figures(session, workspace_id, at)
             self._boards[workspace_id] = (self.now(), board)
         finally:
             with self._lock:
                 self._counting.pop(workspace_id, None)
             done.set()
+
+
+def care_figures(session: Session, workspace_id: int, at: datetime) -> CareBoard | None:
+    """The care area's figures; None (and logged) if they cannot be counted, so the spine's
+    figures still show."""
+    try:
+        return build_care_board(
+            session, workspace_id, at, sentiment=triage_sentiment(session, workspace_id)
+        )
+    except Exception:
+        log.exception("care figures of workspace %s could not be counted", workspace_id)
+        return None
 
 
 def lead_workspace(session: Session, viewer: Viewer, slug: str) -> Workspace:
@@ -132,7 +149,26 @@ def dashboard_page(
         ),
         within_hour_bar=share_bar(board.within_hour_rate, label="Answered within one hour"),
         response_bar=share_bar(board.response_rate, label="Response rate"),
+        care=board.care,
+        topic_chart=(
+            stacked_bars(
+                board.care.topics,
+                board.care.topic_days,
+                title="New conversations per day, by topic",
+            )
+            if board.care is not None and board.care.topics
+            else None
+        ),
+        sla_today_bar=_rate_bar(board.care, "today", "SLA attainment today"),
+        sla_week_bar=_rate_bar(board.care, "week", "SLA attainment this week"),
     )
+
+
+def _rate_bar(care: CareBoard | None, period: str, label: str) -> Any:
+    if care is None:
+        return None
+    figures: Figures = getattr(care, period).overall
+    return share_bar(figures.sla_attainment, label=label)
 
 
 @router.get("/dashboard/export.csv")
@@ -144,6 +180,7 @@ def dashboard_export(
 ) -> Response:
     ws = lead_workspace(session, viewer, workspace)
     board = build_dashboard(session, ws.id, clock.now())
+    board.care = care_figures(session, ws.id, clock.now())
     filename = f"heedful-{ws.slug}-{clock.now():%Y%m%d}.csv"
     return Response(
         dashboard_csv(board),
@@ -173,4 +210,40 @@ def dashboard_csv(board: Dashboard) -> str:
     for agent in board.agents:
         writer.writerow(["agent_open_owned", agent["name"], agent["open_owned"]])
         writer.writerow(["agent_replies", agent["name"], agent["replies"]])
+    care: CareBoard | None = board.care
+    if care is not None:
+        writer.writerow(["sla_now", "breached", care.breached_now])
+        writer.writerow(["sla_now", "at_risk", care.at_risk_now])
+        writer.writerow(["promises", "due_next_24h", len(care.promises_due_soon)])
+        writer.writerow(["promises", "overdue_open", care.promises_overdue])
+        for period in ("today", "week"):
+            report = getattr(care, period)
+            _figures_rows(writer, f"{period}", report.overall)
+            for name, figures in sorted(report.by_agent.items()):
+                _figures_rows(writer, f"{period}:agent:{name}", figures)
+            for name, figures in sorted(report.by_channel.items()):
+                _figures_rows(writer, f"{period}:channel:{name}", figures)
+        for topic, days in care.topics.items():
+            for day, count in days.items():
+                writer.writerow([f"topic:{topic}", day.isoformat(), count])
     return out.getvalue()
+
+
+def _figures_rows(writer: Any, section: str, f: Figures) -> None:
+    def rate(value: float | None) -> str:
+        return f"{value:.3f}" if value is not None else ""
+
+    for name, value in (
+        ("conversations", f.conversations),
+        ("answered", f.answered),
+        ("response_rate", rate(f.response_rate)),
+        ("median_first_response", duration(f.first_response.median_seconds)),
+        ("sla_met", f.sla_met),
+        ("sla_breached", f.sla_breached),
+        ("sla_attainment", rate(f.sla_attainment)),
+        ("promises_made", f.promises_made),
+        ("promises_kept_on_time", f.promises_kept_on_time),
+        ("promises_broken", f.promises_broken),
+        ("sentiment_turned_around", f.sentiment_turned_around),
+    ):
+        writer.writerow([section, name, value])
