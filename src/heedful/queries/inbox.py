@@ -18,6 +18,24 @@ whole conversation row (any change to the conversation — a message, a status, 
 makes a new key): a page of unchanged rows skips step 2 and the JSON building. What the key
 does not cover (a contact renamed or their follower count updated, an edit of the newest
 message's text) shows within :data:`ROW_CACHE_SECONDS`.
+
+The triage and care filters are conditions on the same walk:
+
+* **topic** and **sentiment** are those of the conversation's *priority message* — the inbound
+  message ``conversation_triage.message_id`` names, whose triage the conversation's priority
+  and "why" reasons come from (the highest-priority customer message still awaiting a reply,
+  else the latest triaged one; see :func:`heedful.triage.service.roll_up`). So a row filtered
+  by topic says the same as the reasons shown beside it. A conversation not triaged yet has
+  no topic or sentiment and matches neither filter. Each row the walk reads costs two
+  primary-key probes (``conversation_triage``, then ``message_triage``);
+* **has an open promise**: a ``promise`` of the conversation in state ``open`` (a probe of
+  ``ix_promise_conversation``);
+* **breached** is decided exactly as the row's SLA badge is (:func:`heedful.care.clocks.
+  sla_summaries` at the filter's ``breached_at``: the stored snapshot evaluated at that
+  moment, or the timeline where the snapshot is stale), so it cannot be written as SQL:
+  the walk is read in batches of :data:`BREACH_BATCH` rows and each batch is evaluated, until
+  the page is full or :data:`BREACH_SCAN` rows were read. A page may then hold fewer rows than
+  the limit yet have a ``next_cursor`` (where the scan stopped); follow it for more.
 """
 
 from __future__ import annotations
@@ -25,7 +43,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -33,6 +51,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from heedful.domain.promises import PromiseState
 from heedful.errors import ValidationFailed
 from heedful.store import search
 from heedful.store.dialect import driver_sql, driver_time
@@ -44,6 +63,9 @@ PREVIEW_CHARS = 280  # the preview's length (written into _DECORATION_SQL)
 # How long a rendered API row is reused while its conversation row is unchanged (the most a
 # contact's new name or reach, or an edit of the newest message, takes to show in the API).
 ROW_CACHE_SECONDS = 10.0
+# The breached filter: rows read (and SLA-evaluated) per batch, and at most per page.
+BREACH_BATCH = 200
+BREACH_SCAN = 5_000
 
 
 class InboxSort(StrEnum):
@@ -60,6 +82,12 @@ class InboxFilter:
     unassigned: bool = False
     contact_id: int | None = None
     query: str | None = None  # full-text search over message text
+    # Triage of the priority message (see the module docstring); several values: any of them.
+    topic: list[str] = field(default_factory=list)
+    sentiment: list[str] = field(default_factory=list)  # negative | neutral | positive
+    open_promise: bool = False  # only conversations with a promise still open
+    # Only conversations whose SLA badge shows "breached" at this moment (None: no filter).
+    breached_at: datetime | None = None
     sort: InboxSort = InboxSort.ACTIVITY
     limit: int = 50
     cursor: str | None = None
@@ -127,9 +155,78 @@ def list_conversations(session: Session, flt: InboxFilter, *, for_page: bool = F
     connection = session.connection()
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
+        if flt.breached_at is not None:
+            return _breached_page(session, cursor, connection.dialect.name, flt, ids, for_page)
         return page_on_cursor(cursor, connection.dialect.name, flt, ids, for_page=for_page)
     finally:
         cursor.close()
+
+
+def _breached_page(
+    session: Session,
+    cursor: Any,
+    dialect: str,
+    flt: InboxFilter,
+    ids: list[int] | None,
+    for_page: bool,
+) -> InboxPage:
+    """A page of the conversations whose SLA badge shows "breached" at ``flt.breached_at``:
+    the walk read in batches, each batch's stored SLA snapshots evaluated as the badge does,
+    for at most :data:`BREACH_SCAN` rows (then the cursor says where the scan stopped)."""
+    assert flt.breached_at is not None
+    limit = max(1, min(flt.limit, MAX_LIMIT))
+    matched: list[Any] = []
+    walk = flt
+    scanned = 0
+    stopped_at: Any = None
+    while True:
+        rows = _page_rows(cursor, dialect, walk, BREACH_BATCH, ids, True)
+        batch = rows[:BREACH_BATCH]
+        breached = _breached_ids(session, batch, flt.breached_at)
+        for row in batch:
+            if row[0] in breached:
+                matched.append(row)
+                if len(matched) > limit:
+                    break
+        scanned += len(batch)
+        if len(matched) > limit or len(rows) <= BREACH_BATCH:
+            break
+        if scanned >= BREACH_SCAN:
+            stopped_at = batch[-1]
+            break
+        walk = replace(walk, cursor=encode_cursor(_key(walk, batch[-1])))
+    shown = matched[:limit]
+    decorations = _decorations(cursor, dialect, [row[0] for row in shown])
+    items = [conversation_row_json(row, decorations.get(row[0], _NO_DECORATION)) for row in shown]
+    if stopped_at is not None and len(matched) <= limit:
+        next_cursor: str | None = encode_cursor(_key(flt, stopped_at))
+    else:
+        next_cursor = _next_cursor(flt, matched, limit)
+    return InboxPage(items, next_cursor, _extra(shown) if for_page else {})
+
+
+def _breached_ids(session: Session, rows: Sequence[Any], now: datetime) -> set[int]:
+    """Which of these page rows (read with :data:`PAGE_EXTRA`) show a breached SLA at ``now``,
+    by the care workflow's own evaluation (the one the row's badge comes from)."""
+    from heedful.care.clocks import SlaRow, sla_summaries
+
+    extra = _extra(rows)
+    sla_rows = [
+        SlaRow(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[7],
+            extra[row[0]]["last_inbound_at"],
+            extra[row[0]]["last_outbound_at"],
+            extra[row[0]]["sla_state"],
+        )
+        for row in rows
+    ]
+    states = sla_summaries(session, sla_rows, now=now)
+    return {cid for cid, state in states.items() if state.get("status") == "breached"}
 
 
 def page_on_cursor(
@@ -148,22 +245,29 @@ def page_on_cursor(
     shown = rows[:limit]
     decorations = _decorations(cursor, dialect, [row[0] for row in shown])
     items = [conversation_row_json(row, decorations.get(row[0], _NO_DECORATION)) for row in shown]
+    return InboxPage(items, _next_cursor(flt, rows, limit), _extra(shown) if for_page else {})
+
+
+def _extra(rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
+    """:data:`PAGE_EXTRA` and the workspace id of rows read with them, by conversation id."""
     extra: dict[int, dict[str, Any]] = {}
-    if for_page:
-        for row in shown:
-            values = dict(zip(PAGE_EXTRA, row[len(_COLUMNS) :], strict=True))
-            for name in ("last_inbound_at", "last_outbound_at", "resolved_at"):
-                values[name] = _aware(values[name])
-            values["workspace_id"] = row[1]
-            extra[row[0]] = values
-    return InboxPage(items, _next_cursor(flt, rows, limit), extra)
+    for row in rows:
+        values = dict(zip(PAGE_EXTRA, row[len(_COLUMNS) :], strict=True))
+        for name in ("last_inbound_at", "last_outbound_at", "resolved_at"):
+            values[name] = _aware(values[name])
+        values["workspace_id"] = row[1]
+        extra[row[0]] = values
+    return extra
 
 
 def page_json_on_cursor(
     cursor: Any, dialect: str, flt: InboxFilter, cache: RowCache | None = None
 ) -> bytes:
     """The REST API's page (``{"items": [...], "next_cursor": ...}``) as JSON bytes, each row
-    from ``cache`` when the conversation has not changed since it was rendered."""
+    from ``cache`` when the conversation has not changed since it was rendered. (Not for the
+    breached filter, which needs a session: :func:`list_conversations`.)"""
+    if flt.breached_at is not None:
+        raise ValueError("the breached filter reads through list_conversations")
     if not flt.workspace_ids:
         return _page_bytes([], None)
     limit = max(1, min(flt.limit, MAX_LIMIT))
@@ -192,11 +296,15 @@ def _page_bytes(fragments: Sequence[bytes | None], next_cursor: str | None) -> b
 def _next_cursor(flt: InboxFilter, rows: Sequence[Any], limit: int) -> str | None:
     if len(rows) <= limit:
         return None
-    last = rows[limit - 1]
-    key: list[Any] = [iso(last[_LAST_ACTIVITY]), last[0]]
+    return encode_cursor(_key(flt, rows[limit - 1]))
+
+
+def _key(flt: InboxFilter, row: Sequence[Any]) -> list[Any]:
+    """The sort key of a row, as a cursor holds it."""
+    key: list[Any] = [iso(row[_LAST_ACTIVITY]), row[0]]
     if flt.sort is InboxSort.PRIORITY:
-        key.insert(0, last[_PRIORITY])
-    return encode_cursor(key)
+        key.insert(0, row[_PRIORITY])
+    return key
 
 
 class RowCache:
@@ -288,6 +396,7 @@ def _statement(
         params["contact"] = flt.contact_id
     if ids is not None:
         residual.append(f"id IN ({_list('ids', ids, params)})")
+    residual.extend(_triage_conditions(flt, params))
     # Walk each value of the multi-valued filters separately (workspaces always; then the
     # status or channel list with fewer values), up to MAX_BRANCHES walks.
     walks: list[list[tuple[str, Any]]] = [[]]
@@ -333,6 +442,30 @@ def _statement(
         )
         page = f"SELECT * FROM ({merged}) AS u ORDER BY {order} LIMIT :n"  # noqa: S608
     return page, params
+
+
+def _triage_conditions(flt: InboxFilter, params: dict[str, Any]) -> list[str]:
+    """The topic, sentiment and open-promise filters as correlated probes of the row's
+    conversation (see the module docstring)."""
+    conditions = []
+    of_message = []
+    if flt.topic:
+        of_message.append(f"mt.topic IN ({_list('topic', sorted(set(flt.topic)), params)})")
+    if flt.sentiment:
+        sentiments = sorted(set(flt.sentiment))
+        of_message.append(f"mt.sentiment IN ({_list('sentiment', sentiments, params)})")
+    if of_message:
+        where = " AND ".join(["ct.conversation_id = conversation.id", *of_message])
+        probe = "SELECT 1 FROM conversation_triage ct JOIN message_triage mt ON "
+        probe += f"mt.message_id = ct.message_id WHERE {where}"  # only names: values are bound
+        conditions.append(f"EXISTS ({probe})")
+    if flt.open_promise:
+        params["promise_state"] = PromiseState.OPEN.value
+        conditions.append(
+            "EXISTS (SELECT 1 FROM promise p "
+            "WHERE p.conversation_id = conversation.id AND p.state = :promise_state)"
+        )
+    return conditions
 
 
 def _list(name: str, values: list[Any], params: dict[str, Any]) -> str:

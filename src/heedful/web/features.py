@@ -174,6 +174,36 @@ def triage_reasons(session: Session, conversation_ids: list[int]) -> dict[int, l
     }
 
 
+def topic_choices(workspaces: list[Workspace]) -> list[tuple[str, str]]:
+    """The topics an inbox can be filtered by: the built-in taxonomy and each workspace's own
+    topics, as (id, label) sorted by label; a workspace's renaming labels its topics (the
+    first workspace's label wins when two name one topic differently). Invalid triage
+    settings fall back to the built-in taxonomy."""
+    from heedful.errors import InputRejected
+    from heedful.triage.taxonomy import TOPIC_IDS, TopicSettings
+    from heedful.triage.workspace import TriageSettings
+
+    labels: dict[str, str] = {}
+    for workspace in sorted(workspaces, key=lambda w: w.id):
+        try:
+            topics = TriageSettings.from_mapping((workspace.settings or {}).get("triage")).topics
+        except InputRejected:
+            topics = TopicSettings()
+        for topic_id in (*TOPIC_IDS, *(t.id for t in topics.custom)):
+            labels.setdefault(topic_id, topics.label_of(topic_id))
+    if not labels:
+        default = TopicSettings()
+        labels = {topic_id: default.label_of(topic_id) for topic_id in TOPIC_IDS}
+    return sorted(labels.items(), key=lambda item: item[1].lower())
+
+
+def sentiment_choices() -> tuple[str, ...]:
+    """The sentiments triage gives a message (negative, neutral, positive)."""
+    from heedful.triage.taxonomy import SENTIMENTS
+
+    return SENTIMENTS
+
+
 @dataclass(frozen=True)
 class SlaBadge:
     state: str  # on_track | at_risk | breached (the care workflow's SlaStatus values)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from heedful.queries.conversation import contact_json, conversation_json
 from heedful.queries.inbox import (
+    BREACH_SCAN,
     InboxFilter,
     InboxSort,
     RowCache,
@@ -35,6 +36,7 @@ from heedful.web.responses import FastJSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 
+Sentiment = Literal["negative", "neutral", "positive"]
 MAX_INLINE_LIMIT = 100  # larger SQLite pages are read on a thread
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -51,6 +53,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 async def list_conversations_route(
     request: Request,
     viewer: ViewerDep,
+    clock: ClockDep,
     workspace: Annotated[
         str | None, Query(description="Workspace slug (default: all yours)")
     ] = None,
@@ -60,12 +63,36 @@ async def list_conversations_route(
     unassigned: Annotated[bool, Query()] = False,
     contact_id: Annotated[int | None, Query()] = None,
     q: Annotated[str | None, Query(description="Full-text search in message text")] = None,
+    topic: Annotated[
+        list[str],
+        Query(
+            description="Topic id of the conversation's priority message (the triaged "
+            "customer message its priority comes from), e.g. billing_payment, outage, or a "
+            "workspace's own topic; several: any of them",
+        ),
+    ] = [],  # noqa: B006
+    sentiment: Annotated[
+        list[Sentiment],
+        Query(description="Sentiment of the conversation's priority message; several: any"),
+    ] = [],  # noqa: B006
+    open_promise: Annotated[
+        bool, Query(description="Only conversations with a promise still open")
+    ] = False,
+    breached: Annotated[
+        bool,
+        Query(
+            description="Only conversations whose SLA is breached now (as their SLA badge "
+            "shows). A page may then hold fewer rows than the limit and still have a "
+            f"next_cursor: the scan stops after {BREACH_SCAN:,} conversations; follow it"
+        ),
+    ] = False,
     sort: Annotated[InboxSort, Query()] = InboxSort.ACTIVITY,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> Response:
     """Conversations in your workspaces, newest activity first (or by priority), with
-    filters and cursor pagination: pass ``next_cursor`` back as ``cursor``."""
+    filters and cursor pagination: pass ``next_cursor`` back as ``cursor``. The filters
+    combine (all must hold)."""
     flt = InboxFilter(
         workspace_ids=[],
         status=status,
@@ -74,6 +101,10 @@ async def list_conversations_route(
         unassigned=unassigned,
         contact_id=contact_id,
         query=q,
+        topic=topic,
+        sentiment=list(sentiment),
+        open_promise=open_promise,
+        breached_at=clock.now() if breached else None,
         sort=sort,
         limit=limit,
         cursor=cursor,
@@ -84,7 +115,7 @@ async def list_conversations_route(
     # than the work. Full-text searches and PostgreSQL (a network round trip) go to the pool.
     db: Database = request.app.state.db
     cache: RowCache = request.app.state.inbox_rows
-    if db.dialect == "sqlite" and not q and limit <= MAX_INLINE_LIMIT:
+    if db.dialect == "sqlite" and not q and not breached and limit <= MAX_INLINE_LIMIT:
         body = _conversation_page(db, viewer, workspace, flt, cache)
     else:
         body = await run_in_threadpool(_conversation_page, db, viewer, workspace, flt, cache)
@@ -94,7 +125,9 @@ async def list_conversations_route(
 def _conversation_page(
     db: Database, viewer: Viewer, workspace: str | None, flt: InboxFilter, cache: RowCache
 ) -> bytes:
-    if flt.query:  # full-text search: through a session (heedful.store.search)
+    if flt.query or flt.breached_at is not None:
+        # full-text search (heedful.store.search) and the breached filter (the SLA snapshots'
+        # evaluation): through a session
         with db.session() as session:
             if workspace is not None:
                 flt.workspace_ids = [access_workspace_id_by_slug(session, viewer, workspace)]

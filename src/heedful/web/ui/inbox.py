@@ -1,5 +1,10 @@
 """The inbox: the queue (by priority or newest activity), filters, search, saved views and
-live updates (the page listens to ``/api/v1/stream`` and reloads its rows)."""
+live updates (the page listens to ``/api/v1/stream`` and reloads its rows).
+
+Besides status, channel and owner, the queue filters by the triage of each conversation's
+priority message (topic, sentiment), by an open promise, and by a breached SLA now (the
+request's clock: the same evaluation as the row's badge); see :mod:`heedful.queries.inbox`.
+A saved view keeps every filter (:data:`FILTER_KEYS`)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from heedful.clock import Clock
 from heedful.queries.inbox import InboxFilter, InboxPage, InboxSort, list_conversations
 from heedful.queries.people import saved_views, workspace_agents, workspace_names
 from heedful.services.saved_views import delete_view, save_view
@@ -26,7 +32,18 @@ from heedful.web.templating import query_string, render
 router = APIRouter(include_in_schema=False)
 
 STATUSES = ("new", "open", "waiting", "resolved")
-FILTER_KEYS = ("workspace", "status", "channel", "owner", "q", "sort")
+FILTER_KEYS = (
+    "workspace",
+    "status",
+    "channel",
+    "owner",
+    "topic",
+    "sentiment",
+    "promise",
+    "breached",
+    "q",
+    "sort",
+)
 PAGE_SIZE = 50
 
 
@@ -39,15 +56,31 @@ class InboxParams:
     q: str = ""
     sort: str = InboxSort.PRIORITY.value
     cursor: str = ""
+    topic: str = ""  # a topic id of the viewer's workspaces' taxonomies
+    sentiment: str = ""  # negative | neutral | positive
+    promise: str = ""  # "1": only conversations with an open promise
+    breached: str = ""  # "1": only conversations whose SLA is breached now
 
     def as_dict(self) -> dict[str, str]:
         return {key: getattr(self, key) for key in FILTER_KEYS}
 
 
-def build_filter(session: Session, viewer: Viewer, params: InboxParams) -> InboxFilter:
+def build_filter(
+    session: Session, viewer: Viewer, params: InboxParams, clock: Clock
+) -> InboxFilter:
+    """The query's filter for these parameters, in the viewer's workspaces only (a workspace
+    the viewer cannot see is refused). Values no control offers (an unknown topic or
+    sentiment) are ignored, as an unknown status is."""
     ws_ids = visible_workspace_ids(session, viewer)
     if params.workspace:
         ws_ids = [access_workspace_by_slug(session, viewer, params.workspace).id]
+    topics: list[str] = []
+    if params.topic:
+        known = {
+            t for t, _ in features.topic_choices(list(workspace_names(session, ws_ids).values()))
+        }
+        topics = [params.topic] if params.topic in known else []
+    sentiments = [params.sentiment] if params.sentiment in features.sentiment_choices() else []
     owner_id: int | None = None
     if params.owner == "me":
         owner_id = viewer.agent_id if viewer.agent_id is not None else -1
@@ -60,6 +93,10 @@ def build_filter(session: Session, viewer: Viewer, params: InboxParams) -> Inbox
         owner_id=owner_id,
         unassigned=params.owner == "none",
         query=params.q.strip() or None,
+        topic=topics,
+        sentiment=sentiments,
+        open_promise=params.promise == "1",
+        breached_at=clock.now() if params.breached == "1" else None,
         sort=InboxSort(params.sort) if params.sort in set(InboxSort) else InboxSort.PRIORITY,
         limit=PAGE_SIZE,
         cursor=params.cursor or None,
@@ -92,10 +129,17 @@ def inbox_page(
     q: Annotated[str, Query(max_length=500)] = "",
     sort: Annotated[str, Query(max_length=16)] = InboxSort.PRIORITY.value,
     cursor: Annotated[str, Query(max_length=500)] = "",
+    topic: Annotated[str, Query(max_length=40)] = "",
+    sentiment: Annotated[str, Query(max_length=8)] = "",
+    promise: Annotated[str, Query(max_length=1)] = "",
+    breached: Annotated[str, Query(max_length=1)] = "",
     partial: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
-    params = InboxParams(workspace, status, channel, owner, q, sort, cursor)
-    page = list_conversations(session, build_filter(session, viewer, params), for_page=True)
+    params = InboxParams(
+        workspace, status, channel, owner, q, sort, cursor, topic, sentiment, promise, breached
+    )
+    flt = build_filter(session, viewer, params, clock)
+    page = list_conversations(session, flt, for_page=True)
     decorate(session, page, clock)
     ws_ids = visible_workspace_ids(session, viewer)
     workspaces = workspace_names(session, ws_ids)
@@ -114,6 +158,8 @@ def inbox_page(
         views=saved_views(session, viewer.agent_id),
         channels=sorted({c for c in _channels()}),
         statuses=STATUSES,
+        topics=features.topic_choices(list(workspaces.values())),
+        sentiments=features.sentiment_choices(),
         **context,
     )
 
@@ -136,9 +182,24 @@ def save_view_route(
     owner: Annotated[str, Form(max_length=16)] = "",
     q: Annotated[str, Form(max_length=500)] = "",
     sort: Annotated[str, Form(max_length=16)] = "",
+    topic: Annotated[str, Form(max_length=40)] = "",
+    sentiment: Annotated[str, Form(max_length=8)] = "",
+    promise: Annotated[str, Form(max_length=1)] = "",
+    breached: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    params = InboxParams(workspace, status, channel, owner, q, sort or InboxSort.PRIORITY.value)
-    build_filter(session, viewer, params)  # refuses a workspace the viewer cannot see
+    params = InboxParams(
+        workspace,
+        status,
+        channel,
+        owner,
+        q,
+        sort or InboxSort.PRIORITY.value,
+        topic=topic,
+        sentiment=sentiment,
+        promise=promise,
+        breached=breached,
+    )
+    build_filter(session, viewer, params, clock)  # refuses a workspace the viewer cannot see
     if viewer.agent_id is None:
         return RedirectResponse("/", status_code=303)
     save_view(session, viewer.agent_id, name, params.as_dict(), clock=clock)
