@@ -8,11 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from heedful.config import Settings
+from heedful.services.channel_accounts import read_channel_secrets
+from heedful.store.crypto import SecretBox
 from heedful.store.db import Database
 from heedful.store.tables import (
     BusinessHours,
+    ChannelAccount,
     Conversation,
     Event,
     HelpArticle,
@@ -452,3 +456,172 @@ def test_bad_triage_weights_are_refused_in_the_page(
     with db.session() as s:
         ws = s.get(Workspace, world.a_id)
         assert ws is not None and "triage" not in ws.settings
+
+
+MASTODON_TOKEN = "mastodon-secret-token-0123456789"
+
+
+def _mastodon_form(**changes: str) -> dict[str, Any]:
+    form = {
+        "workspace": "acme",
+        "channel": "mastodon",
+        "external_id": "109876",
+        "handle": "care@mastodon.example",
+        "display_name": "Acme Care",
+        "cfg_instance_url": "https://mastodon.example",
+        "cfg_account_id": "109876",
+        "cfg_access_token": MASTODON_TOKEN,
+        "cfg_reply_visibility": "unlisted",
+        "cfg_page_size": "20",
+        "cfg_max_pages": "",
+    }
+    form.update(changes)
+    return form
+
+
+def _account(db: Database, workspace_id: int, external_id: str) -> ChannelAccount | None:
+    with db.session() as s:
+        return s.scalar(
+            select(ChannelAccount).where(
+                ChannelAccount.workspace_id == workspace_id,
+                ChannelAccount.external_id == external_id,
+            )
+        )
+
+
+def test_admin_connects_a_channel_account_with_encrypted_secrets(
+    as_agent: Callable[[str], Browser], world: World, db: Database, settings: Settings
+) -> None:
+    adam = as_agent("adam")
+    chooser = adam.get("/admin/channels", params={"workspace": "acme"}).text
+    assert 'for="channel-type"' in chooser and "Mastodon" in chooser
+    form = adam.get("/admin/channels", params={"workspace": "acme", "channel": "mastodon"}).text
+    assert 'type="password" id="cfg-access_token"' in form
+    assert 'for="cfg-instance_url"' in form and "<legend>Mastodon settings</legend>" in form
+    added = adam.post("/admin/channels", _mastodon_form())
+    assert added.status_code == 303, added.text
+    account = _account(db, world.a_id, "109876")
+    assert account is not None and account.channel == "mastodon"
+    assert account.config == {
+        "instance_url": "https://mastodon.example",
+        "account_id": "109876",
+        "reply_visibility": "unlisted",
+        "page_size": 20,
+    }
+    assert MASTODON_TOKEN not in str(account.config) and account.secrets_encrypted
+    assert MASTODON_TOKEN not in account.secrets_encrypted
+    box = SecretBox(settings.secret_key_value())
+    assert read_channel_secrets(account, box) == {"access_token": MASTODON_TOKEN}
+    for url in (added.headers["location"], "/admin/channels?workspace=acme"):
+        page = adam.get(url).text
+        assert MASTODON_TOKEN not in page
+    settings_page = adam.get(added.headers["location"]).text
+    assert "set; leave empty to keep it" in settings_page
+    # an edit with the secret left empty keeps it
+    changed = adam.post(
+        f"/admin/channels/{account.id}",
+        {k: v for k, v in _mastodon_form(cfg_access_token="", cfg_page_size="30").items()},
+    )
+    assert changed.status_code == 303, changed.text
+    after = _account(db, world.a_id, "109876")
+    assert after is not None and after.config["page_size"] == 30
+    assert read_channel_secrets(after, box) == {"access_token": MASTODON_TOKEN}
+    with db.session() as s:
+        kinds = s.scalars(
+            select(Event.kind)
+            .where(Event.subject_type == "channel_account", Event.subject_id == account.id)
+            .order_by(Event.id)
+        ).all()
+        datas = s.scalars(select(Event.data).where(Event.subject_id == account.id)).all()
+    assert kinds == [
+        "channel_account.added",
+        "channel_account.configured",
+        "channel_account.configured",
+    ]
+    assert MASTODON_TOKEN not in str(datas)
+
+
+def test_webhook_channels_show_the_url_to_paste(
+    as_agent: Callable[[str], Browser], world: World, db: Database
+) -> None:
+    adam = as_agent("adam")
+    added = adam.post(
+        "/admin/channels",
+        {
+            "workspace": "acme",
+            "channel": "webhook",
+            "external_id": "shop",
+            "cfg_secret": "hook-secret-abcdef-0123456789-abcdef",
+            "cfg_tolerance_seconds": "300",
+            "cfg_reply_url": "",
+            "cfg_source_name": "Shop",
+        },
+    )
+    assert added.status_code == 303, added.text
+    account = _account(db, world.a_id, "shop")
+    assert account is not None and account.config["reply_url"] is None
+    page = adam.get("/admin/channels", params={"workspace": "acme"}).text
+    assert f"/webhooks/webhook/{account.id}</code>" in page
+    assert "hook-secret-abcdef-0123456789-abcdef" not in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"cfg_access_token": ""}, "access_token"),
+        ({"cfg_page_size": "many"}, "not a whole number"),
+        ({"cfg_reply_visibility": "secret"}, "choose one of"),
+        ({"external_id": ""}, "id on the platform"),
+        ({"channel": "myspace"}, "unknown channel"),
+    ],
+)
+def test_bad_channel_accounts_are_refused_in_the_page(
+    as_agent: Callable[[str], Browser],
+    world: World,
+    db: Database,
+    changes: dict[str, str],
+    message: str,
+) -> None:
+    adam = as_agent("adam")
+    refused = adam.post("/admin/channels", _mastodon_form(**changes))
+    assert refused.status_code == 422
+    assert message in refused.text and 'role="alert"' in refused.text
+    assert MASTODON_TOKEN not in refused.text  # a typed secret is never sent back
+    with db.session() as s:
+        count = s.scalar(
+            select(func.count())
+            .select_from(ChannelAccount)
+            .where(ChannelAccount.workspace_id == world.a_id)
+        )
+    assert count == 2  # the two of the world, nothing added
+
+
+def test_connecting_the_same_account_twice_is_refused(
+    as_agent: Callable[[str], Browser], world: World
+) -> None:
+    adam = as_agent("adam")
+    assert adam.post("/admin/channels", _mastodon_form()).status_code == 303
+    again = adam.post("/admin/channels", _mastodon_form())
+    assert again.status_code == 422 and "already connected" in again.text
+
+
+def test_admin_pauses_and_resumes_an_account(
+    as_agent: Callable[[str], Browser], world: World, db: Database
+) -> None:
+    adam = as_agent("adam")
+    account = _account(db, world.a_id, "AcmeHelp")
+    assert account is not None
+    paused = adam.post(
+        f"/admin/channels/{account.id}/pause", {"workspace": "acme", "reason": "rotating keys"}
+    )
+    assert paused.status_code == 303
+    after = _account(db, world.a_id, "AcmeHelp")
+    assert after is not None and (after.status, after.status_reason) == ("paused", "rotating keys")
+    assert "rotating keys" in adam.get("/admin/channels", params={"workspace": "acme"}).text
+    resumed = adam.post(f"/admin/channels/{account.id}/resume", {"workspace": "acme"})
+    assert resumed.status_code == 303
+    again = _account(db, world.a_id, "AcmeHelp")
+    assert again is not None and again.status == "active"
+    assert [e.actor for e in _events(db, "channel_account.resumed")] == [
+        f"agent:{world.agents['adam']}"
+    ]

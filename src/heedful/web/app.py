@@ -28,6 +28,7 @@ from heedful.web.timing import ServerTiming
 from heedful.web.ui.account import router as account_router
 from heedful.web.ui.admin import router as admin_router
 from heedful.web.ui.admin_care import router as admin_care_router
+from heedful.web.ui.admin_channels import router as admin_channels_router
 from heedful.web.ui.admin_content import router as admin_content_router
 from heedful.web.ui.conversation import router as conversation_router
 from heedful.web.ui.dashboard import DashboardCache
@@ -51,6 +52,7 @@ ROUTERS = (
     admin_router,
     admin_care_router,
     admin_content_router,
+    admin_channels_router,
     account_router,
 )
 
