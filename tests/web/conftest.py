@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heedful.clock import FrozenClock
+from heedful.coach.help.articles import ArticleInput, save_article
 from heedful.config import Settings
 from heedful.services.agents import add_member, create_agent
 from heedful.services.auth import create_api_token, use_hash_parameters
@@ -54,6 +55,8 @@ class World:
     b_token: int
     b_token_plain: str
     a_token_plain: str
+    b_account: int = 0  # B's channel account (admin pages)
+    b_article: int = 0  # B's help article, its title carrying B_MARKER
 
 
 def build_world(db: Database, clock: FrozenClock) -> World:
@@ -64,7 +67,15 @@ def build_world(db: Database, clock: FrozenClock) -> World:
             add_channel_account(
                 s, a, channel=channel, external_id=handle, handle=handle, clock=clock
             )
-        add_channel_account(s, b, channel="x", external_id="zebra", handle="ZebraAir", clock=clock)
+        b_account = add_channel_account(
+            s, b, channel="x", external_id="zebra", handle="ZebraAir", clock=clock
+        )
+        b_article = save_article(
+            s,
+            b.id,
+            ArticleInput(f"{B_MARKER} baggage rules", "https://zebra.example/bags", "Bags."),
+            clock=clock,
+        )
         agents = {}
         for name, ws, role in (
             ("anna", a, "agent"),
@@ -142,6 +153,8 @@ def build_world(db: Database, clock: FrozenClock) -> World:
             b_token=b_token.id,
             b_token_plain=b_plain,
             a_token_plain=a_plain,
+            b_account=b_account.id,
+            b_article=b_article.id,
         )
 
 

@@ -341,10 +341,18 @@ def test_admin_adds_edits_and_deletes_help_articles(
     assert _articles(db, world.a_id) == []
     with db.session() as s:
         assert search_articles(s, world.a_id, "modem unplug") == []
-    kinds = [e.kind for e in _events(db, "help_article.added")]
-    kinds += [e.kind for e in _events(db, "help_article.changed")]
-    kinds += [e.kind for e in _events(db, "help_article.deleted")]
-    assert kinds == ["help_article.added", "help_article.changed", "help_article.deleted"]
+    with db.session() as s:
+        logged = s.execute(
+            select(Event.kind, Event.actor_agent_id)
+            .where(Event.workspace_id == world.a_id, Event.kind.like("help_article.%"))
+            .order_by(Event.id)
+        ).all()
+    adam_id = world.agents["adam"]
+    assert [tuple(row) for row in logged] == [
+        ("help_article.added", adam_id),
+        ("help_article.changed", adam_id),
+        ("help_article.deleted", adam_id),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -625,3 +633,126 @@ def test_admin_pauses_and_resumes_an_account(
     assert [e.actor for e in _events(db, "channel_account.resumed")] == [
         f"agent:{world.agents['adam']}"
     ]
+
+
+def _admin_routes() -> list[tuple[str, str]]:
+    """The admin settings routes that take the workspace from the form or query alone."""
+    return [
+        ("GET", "/admin/hours"),
+        ("POST", "/admin/hours"),
+        ("POST", "/admin/sla"),
+        ("GET", "/admin/signatures"),
+        ("POST", "/admin/signatures"),
+        ("GET", "/admin/articles"),
+        ("POST", "/admin/articles"),
+        ("GET", "/admin/triage"),
+        ("POST", "/admin/triage"),
+        ("GET", "/admin/channels"),
+        ("POST", "/admin/channels"),
+    ]
+
+
+def _valid_forms(db: Database) -> dict[str, dict[str, Any]]:
+    """A form each POST route would accept from an admin of A."""
+    return {
+        "/admin/hours": _hours_form(),
+        "/admin/sla": _sla_form(),
+        "/admin/signatures": {"workspace": "acme", "signature": " ~{initials}"},
+        "/admin/articles": {
+            "workspace": "acme",
+            "title": "Lost bags",
+            "url": "https://acme.example/bags",
+            "body": "Call us.",
+        },
+        "/admin/triage": _triage_form(db, w_complaint="40"),
+        "/admin/channels": _mastodon_form(),
+    }
+
+
+def _state(db: Database, workspace_id: int) -> str:
+    """Everything the admin pages can change in one workspace, as text."""
+    with db.session() as s:
+        ws = s.get(Workspace, workspace_id)
+        assert ws is not None
+        parts: list[object] = [ws.settings, s.get(BusinessHours, workspace_id)]
+        for table in (SlaPolicyRow, HelpArticle, ChannelAccount):
+            rows = s.scalars(select(table).where(table.workspace_id == workspace_id)).all()
+            parts.append(
+                [{k: v for k, v in vars(r).items() if not k.startswith("_")} for r in rows]
+            )
+        return repr(parts)
+
+
+@pytest.mark.parametrize("who", ["anna", "lena"])
+def test_agents_and_leads_may_not_use_the_admin_pages(
+    as_agent: Callable[[str], Browser], world: World, db: Database, who: str
+) -> None:
+    browser = as_agent(who)
+    before = _state(db, world.a_id)
+    forms = _valid_forms(db)
+    account = _account(db, world.a_id, "AcmeHelp")
+    assert account is not None
+    routes = [
+        *_admin_routes(),
+        ("GET", f"/admin/channels/{account.id}"),
+        ("POST", f"/admin/channels/{account.id}"),
+        ("POST", f"/admin/channels/{account.id}/pause"),
+        ("POST", f"/admin/channels/{account.id}/resume"),
+    ]
+    for method, path in routes:
+        if method == "GET":
+            response = browser.get(path, params={"workspace": "acme"})
+        else:
+            response = browser.post(path, forms.get(path, {"workspace": "acme"}))
+        assert response.status_code == 403, (method, path, response.status_code)
+    assert _state(db, world.a_id) == before
+
+
+def test_an_admin_of_one_brand_cannot_change_another(
+    as_agent: Callable[[str], Browser],
+    world: World,
+    db: Database,
+    embedder: FakeEmbedder,
+) -> None:
+    """Bea administers B only: every valid form aimed at A (by slug, or at A's rows by id)
+    is refused, and A is unchanged; the same forms for B work."""
+    bea = as_agent("bea")
+    forms = _valid_forms(db)
+    account = _account(db, world.a_id, "AcmeHelp")
+    assert account is not None
+    adam = as_agent("adam")
+    assert (
+        adam.post(
+            "/admin/articles",
+            {"workspace": "acme", "title": "A", "url": "https://a.example/a", "body": "a"},
+        ).status_code
+        == 303
+    )
+    before = _state(db, world.a_id)
+    (article,) = _articles(db, world.a_id)
+    for method, path in _admin_routes():
+        if method == "GET":
+            response = bea.get(path, params={"workspace": "acme"})
+        else:
+            response = bea.post(path, forms[path])
+        assert response.status_code in (403, 404), (method, path, response.status_code)
+    by_id = [
+        f"/admin/channels/{account.id}",
+        f"/admin/channels/{account.id}/pause",
+        f"/admin/channels/{account.id}/resume",
+        f"/admin/articles/{article.id}",
+        f"/admin/articles/{article.id}/delete",
+    ]
+    for path in by_id:
+        for slug in ("acme", "zebra"):
+            form = {"workspace": slug, "title": "X", "url": "https://x.example", "body": "x"}
+            assert bea.post(path, form).status_code in (403, 404), (path, slug)
+            assert bea.get(path, params={"workspace": slug}).status_code in (403, 404, 405)
+    assert _state(db, world.a_id) == before
+    # the same forms for B's own workspace are accepted
+    for path, form in forms.items():
+        if path == "/admin/channels":
+            continue  # mastodon form fields are A-neutral; tested above for A
+        response = bea.post(path, {**form, "workspace": "zebra"})
+        assert response.status_code == 303, (path, response.text[-500:])
+    assert _state(db, world.a_id) == before

@@ -35,6 +35,8 @@ def path_values(world: World) -> dict[str, int]:
         "agent_id": world.agents["bob"],
         "message_id": 10**9,
         "note_id": 10**9,
+        "account_id": world.b_account,
+        "article_id": world.b_article,
     }
 
 
