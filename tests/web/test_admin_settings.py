@@ -756,3 +756,22 @@ def test_an_admin_of_one_brand_cannot_change_another(
         response = bea.post(path, {**form, "workspace": "zebra"})
         assert response.status_code == 303, (path, response.text[-500:])
     assert _state(db, world.a_id) == before
+
+
+def test_the_signature_page_carries_the_live_example(
+    as_agent: Callable[[str], Browser], world: World
+) -> None:
+    import html
+    import json
+    import re
+
+    page = as_agent("adam").get("/admin/signatures", params={"workspace": "acme"}).text
+    assert "/static/admin.js" in page
+    assert 'data-example-of="sig-default"' in page and 'data-example-of="sig-email"' in page
+    agent = re.search(r'data-agent="([^"]*)"', page)
+    assert agent is not None
+    values = json.loads(html.unescape(agent.group(1)))
+    assert values["initials"] == "AP" and values["first_name"] == "Adam"
+    assert values["team"] == "The Acme Mobile team"
+    assert 'for="sig-default"' in page and 'for="sig-team"' in page
+    assert "<legend>Per channel (leave empty to use the default)</legend>" in page

@@ -427,6 +427,21 @@ def _check_renders(settings: CareSettings, agent: Agent | None, workspace: Works
             raise ValidationFailed(f"{where} cannot be rendered: {exc}") from None
 
 
+def _placeholder_values(
+    agent: Agent | None, workspace: Workspace, settings: CareSettings
+) -> dict[str, str]:
+    """What the placeholders stand for when the signed-in agent signs (for the live example
+    the page's script draws as the admin types)."""
+    name = agent.name if agent else "Anna Example"
+    return {
+        "initials": agent.initials if agent else "AE",
+        "name": name,
+        "first_name": name.split()[0] if name.split() else name,
+        "team": settings.team_name(workspace),
+        "workspace": workspace.name,
+    }
+
+
 def _signatures_page(
     request: Request,
     session: Session,
@@ -461,6 +476,7 @@ def _signatures_page(
         team_default=f"The {ws.name} team",
         agent=agent,
         sample_reply=SAMPLE_REPLY,
+        live_agent=_placeholder_values(agent, ws, settings),
         **context,
     )
 
