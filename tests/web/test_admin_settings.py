@@ -568,6 +568,11 @@ def test_webhook_channels_show_the_url_to_paste(
     assert added.status_code == 303, added.text
     account = _account(db, world.a_id, "shop")
     assert account is not None and account.config["reply_url"] is None
+    connected = adam.get(added.headers["location"]).text
+    assert (
+        f"Register this webhook URL with the platform: http://testserver/webhooks/webhook/{account.id}"
+        in connected
+    )
     page = adam.get("/admin/channels", params={"workspace": "acme"}).text
     assert f"/webhooks/webhook/{account.id}</code>" in page
     assert "hook-secret-abcdef-0123456789-abcdef" not in page

@@ -262,10 +262,17 @@ def channel_account_page(
     viewer: ViewerDep,
     settings: SettingsDep,
     workspace: Annotated[str, Query(max_length=64)] = "",
+    saved: Annotated[str, Query(max_length=12)] = "",
 ) -> HTMLResponse:
     ws = admin_workspace(session, viewer, workspace)
     account = _account_of(session, viewer, ws, account_id)
-    return _channels_page(request, session, viewer, settings, ws, editing=account)
+    url = webhook_url(request, settings, account)
+    notice = ""
+    if saved == "added":
+        notice = "Channel account connected." + (
+            f" Register this webhook URL with the platform: {url}" if url else ""
+        )
+    return _channels_page(request, session, viewer, settings, ws, editing=account, saved=notice)
 
 
 @router.post("/admin/channels")
