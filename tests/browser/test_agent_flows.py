@@ -175,3 +175,25 @@ def test_lead_dashboard_and_admin_render(new_page: Callable[[], Any], server: Se
     page.goto("/admin")
     assert "Agents and roles" in page.content()
     screenshot(page, "admin")
+
+
+def test_admin_settings_pages(new_page: Callable[[], Any], server: Server) -> None:
+    page = new_page()
+    sign_in(page, "admin@acme.example")
+    page.goto("/admin")
+    # the settings pages: each reached from the admin navigation, each with its form
+    for link, heading, shot in (
+        ("Hours and SLA", "SLA policies", "admin-hours"),
+        ("Signatures", "Signature format", "admin-signatures"),
+        ("Help articles", "Add an article", "admin-articles"),
+        ("Triage weights", "Points per reason", "admin-triage"),
+        ("Channel accounts", "Connect an account", "admin-channels"),
+    ):
+        page.get_by_role("navigation", name="Admin sections").get_by_role("link", name=link).click()
+        assert heading in page.content()
+        screenshot(page, shot)
+    # the live signature example follows what is typed
+    page.goto("/admin/signatures")
+    page.fill("#sig-default", " – {first_name}")
+    example = page.locator("#sig-default-example").inner_text()
+    assert "we're looking into it now. – " in example and "{first_name}" not in example
