@@ -26,7 +26,6 @@ SHARED_DATA = SHARED / "data"
 PG_ADMIN_URL = os.environ.get(
     "HEEDFUL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("HEEDFUL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 DB_FIXTURES = {"db", "database_url", "engine", "session", "app_client", "pg_database_url"}
@@ -72,17 +71,6 @@ def require_postgres() -> None:
         if IN_CI:
             pytest.fail(f"PostgreSQL must be reachable in CI at {PG_ADMIN_URL}: {problem}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem})")
-
-
-def require_redis() -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception as exc:
-        if IN_CI:
-            pytest.fail(f"Redis must be reachable in CI at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({exc})")
 
 
 def create_pg_database() -> str:

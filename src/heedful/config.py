@@ -69,7 +69,6 @@ class Settings(BaseSettings):
     # channel if that conversation was active within this many hours.
     conversation_window_hours: float = 24.0
     worker_mode: WorkerMode = WorkerMode.INPROCESS
-    redis_url: str = "redis://127.0.0.1:6379/0"
     public_url: str = ""  # where users reach the app, used in links and to set Secure cookies
 
     @model_validator(mode="after")

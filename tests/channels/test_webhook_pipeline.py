@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from heedful.channels.webhook.signing import sign
 from heedful.clock import FrozenClock
@@ -17,7 +17,7 @@ from heedful.services.channel_accounts import configure_channel_account
 from heedful.services.workspaces import add_channel_account, create_workspace
 from heedful.store.crypto import SecretBox
 from heedful.store.db import Database
-from heedful.store.tables import Message
+from heedful.store.tables import ChannelAccount, Message
 from heedful.web.app import create_app
 from tests.channels.conftest import payload
 
@@ -94,3 +94,64 @@ def test_generic_webhook_signed_and_fresh(
         "Where is order 77?",
         "private",
     )
+
+
+def test_requests_that_arrive_while_the_writer_is_busy_are_stored_together(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    """Group commit: 40 requests arriving while another transaction holds the database are
+    stored in a few transactions, each request answered with its own row (or None for the
+    redelivered body), only once committed."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from heedful.services.webhooks import AccountRef, RawEventSpool
+    from heedful.store.tables import RawEvent
+
+    account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
+    with db.session() as session:
+        account = session.get(ChannelAccount, account_id)
+        assert account is not None
+        ref = AccountRef(account.id, account.workspace_id, account.channel)
+    spool = RawEventSpool(db, clock)
+    bodies = [f'{{"n": {i}}}'.encode() for i in range(40)] + [b'{"n": 0}']
+    holding, release = threading.Event(), threading.Event()
+
+    def busy_writer() -> None:
+        with db.write() as session:
+            session.execute(select(RawEvent.id))
+            holding.set()
+            release.wait(5)
+
+    blocker = threading.Thread(target=busy_writer)
+    blocker.start()
+    holding.wait(5)
+    with ThreadPoolExecutor(max_workers=41) as pool:
+        futures = [pool.submit(spool.store, ref, {"x-n": str(i)}, b) for i, b in enumerate(bodies)]
+        threading.Timer(0.3, release.set).start()
+        results = [f.result(timeout=30) for f in futures]
+    blocker.join()
+    ids = [r for r in results if r is not None]
+    assert len(ids) == 40 and len(set(ids)) == 40 and results.count(None) == 1
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(RawEvent)) == 40
+    assert spool.transactions < 10
+
+
+def test_an_account_adapter_is_built_once_per_version_of_its_settings(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    from heedful.workers.context import ChannelDirectory
+
+    account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
+    box = SecretBox(settings.secret_key_value())
+    directory = ChannelDirectory(box, clock)
+    with db.write() as session:
+        account = session.get(ChannelAccount, account_id)
+        assert account is not None
+        first = directory.adapter_for(account)
+        assert directory.adapter_for(account) is first
+        configure_channel_account(
+            session, account, {"secret": SECRET[::-1], "source_name": "shop"}, box=box, clock=clock
+        )
+        assert directory.adapter_for(account) is not first

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
+import orjson
 from sqlalchemy.orm import Session
 
 from heedful.channels.base import ChannelAdapter
@@ -57,6 +60,9 @@ class Tuning:
     poll_every: timedelta = timedelta(seconds=60)  # default polling interval per account
 
 
+ADAPTER_CACHE_SIZE = 256
+
+
 class ChannelDirectory:
     """Builds the configured adapter for a channel account (secrets decrypted here only)."""
 
@@ -72,6 +78,8 @@ class ChannelDirectory:
         self.clock = clock
         self.resolve = resolve
         self._http = http
+        self._adapters: OrderedDict[tuple[Any, ...], ChannelAdapter[Any]] = OrderedDict()
+        self._adapters_lock = threading.Lock()
 
     @property
     def http(self) -> httpx.Client:
@@ -81,9 +89,29 @@ class ChannelDirectory:
         return self._http
 
     def adapter_for(self, account: ChannelAccount) -> ChannelAdapter[Any]:
-        return build_adapter(
+        """The account's adapter, built once per version of its settings and secrets: a
+        webhook request or a poll does not decrypt the secrets again, and an adapter that
+        signs in (Bluesky allows a few hundred sign-ins a day) keeps its session. Any change
+        to the account's settings or secrets builds a new one."""
+        key = (
+            account.id,
+            account.channel,
+            orjson.dumps(account.config or {}, option=orjson.OPT_SORT_KEYS),
+            account.secrets_encrypted or "",
+        )
+        with self._adapters_lock:
+            found = self._adapters.get(key)
+            if found is not None:
+                self._adapters.move_to_end(key)
+                return found
+        adapter = build_adapter(
             account, box=self.box, clock=self.clock, http=self.http, resolve=self.resolve
         )
+        with self._adapters_lock:
+            self._adapters[key] = adapter
+            while len(self._adapters) > ADAPTER_CACHE_SIZE:
+                self._adapters.popitem(last=False)
+        return adapter
 
     def close(self) -> None:
         if self._http is not None:

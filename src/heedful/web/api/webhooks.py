@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from heedful.channels.base import ChannelAdapter
 from heedful.clock import Clock
 from heedful.errors import AuthFailed, ConfigError, InputRejected, Unsupported
-from heedful.services.webhooks import store_raw_event
+from heedful.services.webhooks import AccountRef, RawEventSpool
 from heedful.store.db import Database
 from heedful.store.tables import ChannelAccount
 from heedful.workers.context import ChannelDirectory, JobQueue
@@ -40,14 +40,16 @@ class _Deps:
     clock: Clock
     jobs: JobQueue
     channels: ChannelDirectory
+    spool: RawEventSpool
 
 
 def webhook_app(parent: FastAPI) -> FastAPI:
     """The webhook endpoints as an app of their own, sharing ``parent``'s database, clock,
     job queue and channel directory."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    db, clock = parent.state.db, parent.state.clock
     app.state.deps = _Deps(
-        parent.state.db, parent.state.clock, parent.state.jobs, parent.state.channels
+        db, clock, parent.state.jobs, parent.state.channels, RawEventSpool(db, clock)
     )
     app.include_router(router)
     return app
@@ -75,15 +77,18 @@ async def receive_webhook(channel: str, account_id: int, request: Request) -> Re
 def _receive(
     deps: _Deps, channel: str, account_id: int, headers: dict[str, str], body: bytes
 ) -> Response:
-    with deps.db.write() as session:
+    # Read and verify outside any write: only storing the body waits for the writer, and it
+    # is stored with the other requests that arrived meanwhile (RawEventSpool).
+    with deps.db.session() as session:
         found = _account_and_adapter(session, deps, channel, account_id)
         if isinstance(found, Response):
             return found
         account, adapter = found
-        workspace_id = account.workspace_id
-        if not _verified(adapter, headers, body):
-            return _problem(401, "signature check failed")
-        raw_id = store_raw_event(session, account, headers=headers, body=body, clock=deps.clock)
+        ref = AccountRef(account.id, account.workspace_id, account.channel)
+    if not _verified(adapter, headers, body):
+        return _problem(401, "signature check failed")
+    raw_id = deps.spool.store(ref, headers, body)
+    workspace_id = ref.workspace_id
     if raw_id is not None:
         # After the commit, keyed: one waiting job serves every request that arrives before a
         # worker takes it. Were this process to die right here, the sweep finds the row.
