@@ -106,6 +106,35 @@ def test_conversation_coach_offline_send(new_page: Callable[[], Any], server: Se
     screenshot(page, "conversation-sent")
 
 
+def test_insert_a_suggested_help_article(new_page: Callable[[], Any], server: Server) -> None:
+    from heedful.coach.help.articles import ArticleInput, import_articles
+
+    url = "https://help.acme.example/double-charge"
+    with server.db.write() as s:
+        acme = s.scalar(select(Workspace.id).where(Workspace.slug == "acme"))
+        assert acme is not None
+        article = ArticleInput(
+            "Charged twice? How double charges are refunded",
+            url,
+            "If you were charged twice for a month, the second payment is refunded.",
+        )
+        import_articles(s, acme, [article], clock=server.clock)
+    page = new_page()
+    sign_in(page, "anna@acme.example")
+    page.goto(f"/conversations/{conversation_of(server, 'charged me twice for October')}")
+    page.locator("#reply-text").fill("Sorry about that, here is how the refund works:")
+    count = page.locator("#reply-count")
+    before = int(count.inner_text().split()[0])
+    insert = page.locator("#suggested-articles").get_by_role("button", name=re.compile("Charged"))
+    insert.first.click()
+    assert page.locator("#reply-text").input_value().endswith(f"works: {url}")
+    assert int(count.inner_text().split()[0]) == before + 1 + 23  # a space and a link, counted
+    # the composer's coach call has also brought the similar resolved cases in place of the link
+    page.wait_for_selector("#suggested-cases li:not([data-pending])")
+    page.locator("#suggestions").scroll_into_view_if_needed()
+    screenshot(page, "composer-suggestions")
+
+
 def test_assign_and_hand_over_with_a_note(new_page: Callable[[], Any], server: Server) -> None:
     page = new_page()
     sign_in(page, "anna@acme.example")

@@ -9,11 +9,18 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from heedful.clock import FrozenClock
-from heedful.queries.inbox import InboxFilter, InboxSort, list_conversations
+from heedful.queries.inbox import (
+    InboxFilter,
+    InboxPage,
+    InboxSort,
+    _statement,
+    list_conversations,
+)
 from heedful.services.ingest import ingest_events
 from heedful.store.db import Database
 from heedful.store.tables import (
@@ -210,6 +217,35 @@ def test_query_breached_pages_with_the_cursor(
     assert len(seen) == len(set(seen))
 
 
+def test_query_breached_scan_stops_and_its_cursor_goes_on(
+    db: Database, clock: FrozenClock, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page whose scan hit the cap comes back short, with the cursor where it stopped."""
+    from heedful.queries import inbox
+
+    ids = _setup(db, clock, world)
+    monkeypatch.setattr(inbox, "BREACH_BATCH", 1)
+    monkeypatch.setattr(inbox, "BREACH_SCAN", 1)
+    now = clock.now()  # x and mastodon are breached, the fresh one (newest activity) is not
+    pages = []
+    cursor = None
+    while True:
+        flt = InboxFilter(workspace_ids=[world.a_id], breached_at=now, limit=5, cursor=cursor)
+        page = list_conversations_in(db, flt)
+        pages.append([item["id"] for item in page.items])
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+        assert len(pages) < 10
+    assert pages[0] == []  # the fresh conversation was read, and is not breached
+    assert sorted(i for p in pages for i in p) == sorted([ids["x"], ids["mastodon"]])
+
+
+def list_conversations_in(db: Database, flt: InboxFilter) -> InboxPage:
+    with db.session() as s:
+        return list_conversations(s, flt)
+
+
 # -- the page --------------------------------------------------------------------------------
 
 
@@ -328,3 +364,32 @@ def test_api_filters(
     names = {p["name"]: p for p in schema["paths"]["/api/v1/conversations"]["get"]["parameters"]}
     for name in ("topic", "sentiment", "open_promise", "breached"):
         assert names[name]["description"]
+
+
+# -- the plan: still an index walk, with probes by key ---------------------------------------
+
+
+def test_the_triage_filters_keep_the_index_walk(
+    db: Database, clock: FrozenClock, world: World
+) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's plan")
+    for sort in InboxSort:
+        for kw in (
+            {"topic": ["outage"]},
+            {"sentiment": ["negative"], "status": ["new"]},
+            {"open_promise": True, "channel": ["x"]},
+            {"topic": ["outage"], "open_promise": True, "owner_id": 1},
+        ):
+            flt = InboxFilter(workspace_ids=[world.a_id], sort=sort, **kw)  # type: ignore[arg-type]
+            sql, params = _statement(flt, 50, None, False)
+            with db.session() as s:
+                plan = s.execute(text("EXPLAIN QUERY PLAN " + sql), params).all()
+            details = " / ".join(str(row[-1]) for row in plan)
+            assert "SCAN conversation" not in details, (kw, details)
+            assert "TEMP B-TREE" not in details and "ix_conversation_" in details, (kw, details)
+            if "topic" in kw or "sentiment" in kw:
+                assert "SEARCH ct USING INTEGER PRIMARY KEY" in details, details
+                assert "SEARCH mt USING INTEGER PRIMARY KEY" in details, details
+            if "open_promise" in kw:
+                assert "SEARCH p USING COVERING INDEX ix_promise_conversation_state" in details

@@ -27,12 +27,13 @@ The triage and care filters are conditions on the same walk:
   else the latest triaged one; see :func:`heedful.triage.service.roll_up`). So a row filtered
   by topic says the same as the reasons shown beside it. A conversation not triaged yet has
   no topic or sentiment and matches neither filter. Each row the walk reads costs two
-  primary-key probes (``conversation_triage``, then ``message_triage``);
-* **has an open promise**: a ``promise`` of the conversation in state ``open`` (a probe of
-  ``ix_promise_conversation``);
-* **breached** is decided exactly as the row's SLA badge is (:func:`heedful.care.clocks.
-  sla_summaries` at the filter's ``breached_at``: the stored snapshot evaluated at that
-  moment, or the timeline where the snapshot is stale), so it cannot be written as SQL:
+  primary-key probes (``conversation_triage``, then ``message_triage``); a rare topic makes
+  the walk read more rows to fill a page;
+* **has an open promise**: a ``promise`` of the conversation in state ``open`` (one seek of
+  ``ix_promise_conversation_state``, migration ``0005c_web_filters``);
+* **breached** is decided exactly as the row's SLA badge is (``sla_summaries`` of
+  :mod:`heedful.care.clocks` at the filter's ``breached_at``: the stored snapshot evaluated
+  at that moment, or the timeline where the snapshot is stale), so it cannot be SQL:
   the walk is read in batches of :data:`BREACH_BATCH` rows and each batch is evaluated, until
   the page is full or :data:`BREACH_SCAN` rows were read. A page may then hold fewer rows than
   the limit yet have a ``next_cursor`` (where the scan stopped); follow it for more.

@@ -123,6 +123,128 @@ def last_customer_text(session: Session, conversation: Conversation, limit: int 
     return "\n".join(reversed(rows))
 
 
+# -- help articles and similar cases (the composer's suggestions) ---------------------------
+
+SUGGESTIONS = 3  # articles, and resolved cases, shown at most
+SNIPPET_CHARS = 160
+
+
+def help_suggestions(
+    session: Session,
+    workspace: Workspace,
+    conversation: Conversation,
+    text: str,
+    *,
+    articles: bool = True,
+    similar: bool = True,
+    embedder: Any = None,
+    mood: Any = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Suggestions for answering ``text`` (the customer's latest message, and the draft as it
+    grows): up to :data:`SUGGESTIONS` help articles of the conversation's workspace (title,
+    link, a snippet of the body, why it matched) and up to :data:`SUGGESTIONS` different
+    replies that resolved similar cases of the same workspace (this conversation left out),
+    each without its author's signature, since sending signs the reply again. Every row read
+    is of the workspace (the coach's search filters by its id). ``embedder`` and ``mood`` are
+    the coach's shared encoder and sentiment reader; without them, keywords alone rank."""
+    from heedful.coach.help.suggest import similar_cases, suggest_articles
+    from heedful.store.tables import HelpArticle
+
+    found: dict[str, list[dict[str, Any]]] = {"articles": [], "similar_cases": []}
+    if not text.strip():
+        return found
+    if articles:
+        ranked = suggest_articles(session, workspace.id, text, embedder=embedder, limit=SUGGESTIONS)
+        bodies: dict[int, str] = dict(
+            session.execute(
+                select(HelpArticle.id, HelpArticle.body).where(
+                    HelpArticle.workspace_id == workspace.id,
+                    HelpArticle.id.in_([a.id for a in ranked]),
+                )
+            ).all()
+        )
+        found["articles"] = [
+            {
+                "id": a.id,
+                "title": a.title,
+                "url": a.url,
+                "snippet": _snippet(bodies.get(a.id, "")),
+                "why": list(a.reasons),
+                "insert": a.url,
+            }
+            for a in ranked
+            if a.id in bodies
+        ]
+    if similar:
+        cases = [
+            c
+            for c in similar_cases(
+                session,
+                workspace.id,
+                text,
+                exclude_conversation_id=conversation.id,
+                embedder=embedder,
+                mood=mood,
+                limit=SUGGESTIONS * 4,  # some have no reply to offer, or one already offered
+            )
+            if c.resolving_reply and c.resolving_reply.strip()
+        ]
+        replies = _unsigned_replies(session, workspace, [c.conversation_id for c in cases])
+        offered: set[str] = set()
+        for case in cases:
+            reply = replies.get((case.conversation_id, case.resolving_reply or ""), "")
+            key = " ".join(reply.lower().split())
+            if reply and key not in offered and len(offered) < SUGGESTIONS:
+                offered.add(key)
+                found["similar_cases"].append(
+                    {
+                        "conversation_id": case.conversation_id,
+                        "customer": _snippet(case.customer_message),
+                        "reply": reply,
+                        "sentiment_improved": case.sentiment_improved,
+                        "why": list(case.reasons),
+                        "insert": reply,
+                    }
+                )
+    return found
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= SNIPPET_CHARS:
+        return flat
+    return flat[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _unsigned_replies(
+    session: Session, workspace: Workspace, conversation_ids: list[int]
+) -> dict[tuple[int, str], str]:
+    """Each brand reply of these conversations (of ``workspace``), by (conversation, text),
+    without the signature its agent's format put at its end."""
+    if not conversation_ids:
+        return {}
+    rows = session.execute(
+        select(Message.conversation_id, Message.text, Message.agent_id, Message.channel).where(
+            Message.workspace_id == workspace.id,
+            Message.conversation_id.in_(conversation_ids),
+            Message.direction == "out",
+        )
+    ).all()
+    agent_ids = {agent_id for _, _, agent_id, _ in rows if agent_id is not None}
+    agents = {
+        a.id: a for a in session.scalars(select(Agent).where(Agent.id.in_(sorted(agent_ids))))
+    }
+    found: dict[tuple[int, str], str] = {}
+    for conversation_id, text, agent_id, channel in rows:
+        agent = agents.get(agent_id) if agent_id is not None else None
+        signature = signature_for(workspace, agent, channel, True).strip()
+        body = text.rstrip()
+        if signature and body.endswith(signature):
+            body = body[: -len(signature)].rstrip()
+        found[(conversation_id, text)] = body
+    return found
+
+
 # -- sending ----------------------------------------------------------------------------------
 
 

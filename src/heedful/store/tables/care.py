@@ -64,6 +64,8 @@ class Promise(Base):
         Index("ix_promise_due", "workspace_id", "state", "due_at"),
         Index("ix_promise_reminder", "state", "remind_at"),
         Index("ix_promise_conversation", "conversation_id", "created_at"),
+        # The inbox's "has an open promise" filter (0005c_web_filters migration).
+        Index("ix_promise_conversation_state", "conversation_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -96,7 +96,7 @@ def coach_route(
         conversation=conversation,
     )
     return check_in_workspace(
-        session, workspace, draft, _services(request, clock), suggestions=body.suggestions
+        session, workspace, draft, shared_services(request, clock), suggestions=body.suggestions
     )
 
 
@@ -123,8 +123,9 @@ def _target(
     return None, only
 
 
-def _services(request: Request, clock: Clock) -> CoachServices:
-    """Built once per app on first use: the models load lazily and are shared."""
+def shared_services(request: Request, clock: Clock) -> CoachServices:
+    """Built once per app on first use: the models load lazily and are shared (also by the
+    composer's live coach and suggestions, :mod:`heedful.web.ui.conversation`)."""
     state = request.app.state
     services: CoachServices | None = getattr(state, "coach_services", None)
     if services is None or services.clock is not clock:

@@ -1,5 +1,5 @@
 // Heedful's pages work without this file; it adds live updates, keyboard shortcuts and the
-// composer's live count and coach. Plain JavaScript, no dependencies.
+// composer's live count, coach and one-click suggestions. Plain JavaScript, no dependencies.
 "use strict";
 
 (function () {
@@ -165,20 +165,96 @@
 
     let timer = null;
     let seq = 0;
+    // One call per pause in typing: the coach's findings on the draft and, where the page has
+    // the suggestions box, help articles and similar resolved cases for the customer's latest
+    // message and the draft (also once on load, with an empty draft).
     const runCoach = () => {
       if (!findings || box.dataset.coach !== "on") return;
       const mine = ++seq;
-      if (!text.value.trim()) { findings.innerHTML = ""; return; }
+      const draft = text.value;
+      if (!draft.trim()) findings.innerHTML = "";
+      if (!draft.trim() && !suggest) return;
       fetch("/conversations/" + conversation + "/coach", {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
-        body: JSON.stringify({ text: text.value, mode: mode() }),
+        body: JSON.stringify({ text: draft, mode: mode(), suggestions: Boolean(suggest) }),
       })
         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-        .then((body) => { if (mine === seq) showFindings(body.findings || []); })
+        .then((body) => {
+          if (mine !== seq) return;
+          showFindings(draft.trim() ? body.findings || [] : []);
+          if (suggest && body.articles) showSuggestions(body.articles, body.similar_cases || []);
+        })
         .catch(() => {});
     };
+
+    // -- suggestions: help articles and replies that resolved similar cases ------------------
+    const suggest = document.getElementById("suggestions");
+    const element = (tag, className, content) => {
+      const el = document.createElement(tag);
+      if (className) el.className = className;
+      if (content) el.textContent = content;
+      return el;
+    };
+    const insertButton = (label, insert, aria) => {
+      const b = element("button", "secondary insert", label);
+      b.type = "button";
+      b.dataset.insert = insert;
+      b.setAttribute("aria-label", aria);
+      return b;
+    };
+    const fillList = (list, items, render, emptyText) => {
+      if (!list) return;
+      list.innerHTML = "";
+      items.forEach((item) => list.append(render(item)));
+      if (!items.length) list.append(element("li", "empty", emptyText));
+    };
+    const showSuggestions = (articles, cases) => {
+      fillList(document.getElementById("suggested-articles"), articles, (a) => {
+        const li = element("li", "suggestion");
+        li.dataset.kind = "article";
+        const link = element("a", "suggestion-title", a.title);
+        link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
+        li.append(link, element("span", "suggestion-url", a.url));
+        if (a.snippet) li.append(element("p", "snippet", a.snippet));
+        if (a.why && a.why.length) li.append(element("p", "why", a.why.join("; ")));
+        li.append(insertButton("Insert link", a.insert, "Insert the link to “" + a.title + "” into the reply"));
+        return li;
+      }, "No help article matches the customer's message.");
+      fillList(document.getElementById("suggested-cases"), cases, (c) => {
+        const li = element("li", "suggestion");
+        li.dataset.kind = "case";
+        const head = element("p", "case-customer");
+        const link = element("a", "", "#" + c.conversation_id);
+        link.href = "/conversations/" + c.conversation_id;
+        head.append(link, " " + c.customer);
+        li.append(head, element("blockquote", "case-reply", c.reply));
+        if (c.why && c.why.length) li.append(element("p", "why", c.why.join("; ")));
+        li.append(insertButton("Insert reply", c.insert, "Insert the reply that resolved case " + c.conversation_id));
+        return li;
+      }, "No resolved case is like this one yet.");
+    };
+    // Insert at the cursor (replacing a selection), spaced from the words around it; then the
+    // count and the coach run again as if the agent had typed it.
+    let placed = false;  // the agent has been in the draft: its caret says where
+    text.addEventListener("focus", () => { placed = true; });
+    const insertAtCursor = (snippet) => {
+      const start = placed ? text.selectionStart : text.value.length;
+      const end = placed ? text.selectionEnd : start;
+      const before = text.value.slice(0, start);
+      const after = text.value.slice(end);
+      const lead = before && !/\s$/.test(before) ? " " : "";
+      const trail = after && !/^\s/.test(after) ? " " : "";
+      const piece = lead + snippet + trail;
+      text.value = before + piece + after;
+      const caret = before.length + piece.length;
+      text.focus();
+      text.setSelectionRange(caret, caret);
+      schedule();
+      announce("Inserted into the reply");
+    };
+    if (suggest) suggest.querySelectorAll("button[data-insert]").forEach((b) => { b.hidden = false; });
     const showFindings = (items) => {
       findings.innerHTML = "";
       items.forEach((f) => {
@@ -223,12 +299,15 @@
     const offline = document.getElementById("take-offline");
     if (offline) offline.addEventListener("click", takeOffline);
     text.addEventListener("input", schedule);
-    document.querySelectorAll("[data-insert]").forEach((b) => b.addEventListener("click", () => {
-      const at = text.selectionStart || text.value.length;
-      text.value = text.value.slice(0, at) + b.dataset.insert + text.value.slice(at);
-      text.focus(); schedule();
-    }));
+    // Any [data-insert] button (the suggestions' too, also those drawn later) inserts its text.
+    document.addEventListener("click", (event) => {
+      const b = event.target.closest && event.target.closest("[data-insert]");
+      if (!b || !box.contains(b)) return;
+      event.preventDefault();
+      insertAtCursor(b.dataset.insert || "");
+    });
     updateCount();
+    if (suggest) runCoach();  // the suggestions for the customer's latest message, ranked fully
     if (window.location.hash === "#composer") text.focus();
     const focusFor = { "#assign": "assign-to", "#resolve": "resolve-button" }[window.location.hash];
     if (focusFor && document.getElementById(focusFor)) {

@@ -1,11 +1,19 @@
 """The conversation page: the thread, the customer panel and the composer; and what an agent
-does there (reply, take it offline, note, link or unlink identities)."""
+does there (reply, take it offline, note, link or unlink identities).
+
+The composer's suggestions (help articles and replies that resolved similar cases, each
+insertable with one click) come with the page and again, debounced, with each coach call as
+the agent types. The page renders the help articles for the customer's latest message by
+keywords (the workspace's few articles: cheap); the similar cases search every customer
+message of the workspace, which at a million messages does not fit the page's 100 ms, so the
+page leaves them to the composer's first coach call (and renders them on request, ``?similar=1``,
+for a browser without JavaScript)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -26,6 +34,7 @@ from heedful.web.access import (
     access_conversation_by_id,
     access_identity_by_id,
 )
+from heedful.web.api.coach import shared_services
 from heedful.web.deps import ClockDep, SessionDep, ViewerDep, WriteSessionDep
 from heedful.web.templating import render
 
@@ -39,16 +48,26 @@ def conversation_page(
     session: SessionDep,
     viewer: ViewerDep,
     clock: ClockDep,
+    similar: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
     conversation = access_conversation_by_id(session, viewer, conversation_id)
     return render(
-        request, "conversation.html", **page_context(session, viewer, conversation, clock)
+        request,
+        "conversation.html",
+        **page_context(session, viewer, conversation, clock, similar=similar),
     )
 
 
 def page_context(
-    session: Session, viewer: Viewer, conversation: Conversation, clock: Clock
+    session: Session,
+    viewer: Viewer,
+    conversation: Conversation,
+    clock: Clock,
+    *,
+    similar: bool = False,
 ) -> dict[str, Any]:
+    """What the page shows; ``similar`` also renders the similar resolved cases (see the
+    module's docstring)."""
     workspace = session.get(Workspace, conversation.workspace_id)
     assert workspace is not None
     agent = session.get(Agent, viewer.agent_id) if viewer.agent_id else None
@@ -60,6 +79,10 @@ def page_context(
         suggestions = identity_suggestions(session, row, contact["identities"])
         promises = features.open_promises(session, row.id)
     info = features.channel_info(conversation.channel)
+    customer_text = features.last_customer_text(session, conversation, limit=1)
+    help_suggestions = features.help_suggestions(
+        session, workspace, conversation, customer_text, similar=similar
+    )
     return {
         "conversation": conversation_json(session, conversation),
         "workspace": workspace,
@@ -74,6 +97,8 @@ def page_context(
         "signature_public": features.signature_for(workspace, agent, conversation.channel, True),
         "signature_private": features.signature_for(workspace, agent, conversation.channel, False),
         "coach": features.coach_available(),
+        "help_suggestions": help_suggestions,
+        "similar_rendered": similar,
         "ownership": features.ownership_available(),
         "handovers": features.handover_notes(session, conversation.id, viewer.agent_id),
         "statuses": ("new", "open", "waiting", "resolved"),
@@ -169,17 +194,21 @@ def _send(
 class CoachRequest(BaseModel):
     text: str = Field(max_length=20_000)
     mode: str = "public"
+    suggestions: bool = False  # also help articles and similar resolved cases
 
 
 @router.post("/conversations/{conversation_id}/coach")
 def coach_route(
+    request: Request,
     conversation_id: int,
     body: CoachRequest,
     session: SessionDep,
     viewer: ViewerDep,
     clock: ClockDep,
 ) -> dict[str, Any]:
-    """The coach's findings on the composer's draft (called as the agent types)."""
+    """The coach's findings on the composer's draft (called as the agent types, and once
+    when the page opens); with ``suggestions``, the help articles and similar resolved cases
+    for the customer's latest message and the draft, ranked with the coach's shared encoder."""
     conversation = access_conversation_by_id(session, viewer, conversation_id)
     workspace = session.get(Workspace, conversation.workspace_id)
     assert workspace is not None
@@ -187,10 +216,24 @@ def coach_route(
     public = body.mode != "private"
     signature = features.signature_for(workspace, agent, conversation.channel, public)
     text = body.text if body.text.rstrip().endswith(signature.strip()) else body.text + signature
-    findings = features.coach_findings(
-        session, workspace, conversation, text, public=public, signed=public, clock=clock
-    )
-    return {"findings": findings, "signature": signature}
+    findings: list[dict[str, Any]] = []
+    if body.text.strip():
+        findings = features.coach_findings(
+            session, workspace, conversation, text, public=public, signed=public, clock=clock
+        )
+    result: dict[str, Any] = {"findings": findings, "signature": signature}
+    if body.suggestions:
+        services = shared_services(request, clock)
+        customer = features.last_customer_text(session, conversation, limit=1)
+        result |= features.help_suggestions(
+            session,
+            workspace,
+            conversation,
+            "\n".join(part for part in (customer, body.text.strip()) if part),
+            embedder=services.embedder,
+            mood=services.sentiment,
+        )
+    return result
 
 
 @router.post("/contacts/{contact_id}/link")
