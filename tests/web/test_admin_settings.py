@@ -640,12 +640,40 @@ def test_admin_pauses_and_resumes_an_account(
     ]
 
 
+def test_admin_turns_on_the_out_of_hours_acknowledgement(
+    as_agent: Callable[[str], Browser], world: World, db: Database
+) -> None:
+    adam = as_agent("adam")
+    page = adam.get("/admin/hours", params={"workspace": "acme"}).text
+    assert 'for="acknowledge"' in page and "It is not counted as a response" in page
+    saved = adam.post(
+        "/admin/boundaries",
+        {"workspace": "acme", "acknowledge_out_of_hours": "on", "handles": "roaming and bills"},
+    )
+    assert saved.status_code == 303
+    with db.session() as s:
+        ws = s.get(Workspace, world.a_id)
+        assert ws is not None
+        care = ws.settings["care"]
+        assert care["acknowledge_out_of_hours"] is True and care["handles"] == "roaming and bills"
+    again = adam.get("/admin/hours", params={"workspace": "acme"}).text
+    assert "This account handles roaming and bills." in again  # the example shown
+    adam.post("/admin/boundaries", {"workspace": "acme"})
+    with db.session() as s:
+        ws = s.get(Workspace, world.a_id)
+        assert ws is not None and ws.settings["care"].get("acknowledge_out_of_hours") in (
+            None,
+            False,
+        )
+
+
 def _admin_routes() -> list[tuple[str, str]]:
     """The admin settings routes that take the workspace from the form or query alone."""
     return [
         ("GET", "/admin/hours"),
         ("POST", "/admin/hours"),
         ("POST", "/admin/sla"),
+        ("POST", "/admin/boundaries"),
         ("GET", "/admin/signatures"),
         ("POST", "/admin/signatures"),
         ("GET", "/admin/articles"),
@@ -662,6 +690,7 @@ def _valid_forms(db: Database) -> dict[str, dict[str, Any]]:
     return {
         "/admin/hours": _hours_form(),
         "/admin/sla": _sla_form(),
+        "/admin/boundaries": {"workspace": "acme", "acknowledge_out_of_hours": "on"},
         "/admin/signatures": {"workspace": "acme", "signature": " ~{initials}"},
         "/admin/articles": {
             "workspace": "acme",

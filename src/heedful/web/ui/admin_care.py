@@ -244,12 +244,19 @@ def _hours_page(
         )
     if policies is None:
         policies = [policy_form(p.to_spec()) for p in load_policies(session, ws.id)]
+    settings = care_settings(ws)
+    calendar = load_calendar(session, ws.id)
     return render_admin(
         request,
         session,
         viewer,
         ws,
         "admin_hours.html",
+        boundaries={
+            "acknowledge": settings.acknowledge_out_of_hours,
+            "handles": settings.handles or "",
+            "example": acknowledgement_example(calendar, settings, ws),
+        },
         section="hours",
         section_title="Hours and SLA",
         status_code=status_code,
@@ -262,6 +269,46 @@ def _hours_page(
     )
 
 
+def acknowledgement_example(
+    calendar: BusinessCalendar, settings: CareSettings, ws: Workspace
+) -> str | None:
+    """What a customer writing at the start of the next closed period would be sent (None
+    for a team that is always open)."""
+    from datetime import UTC, datetime, timedelta
+
+    from heedful.care.boundaries import out_of_hours_acknowledgement
+
+    if calendar.always_open:
+        return None
+    moment = datetime.now(UTC).replace(second=0, microsecond=0)
+    for _ in range(7 * 24 * 4):  # the next closed quarter-hour within a week
+        if not calendar.is_open(moment):
+            break
+        moment += timedelta(minutes=15)
+    ack = out_of_hours_acknowledgement(
+        calendar, moment, team=settings.team_name(ws), handles=settings.handles
+    )
+    return ack.text if ack else None
+
+
+@router.post("/admin/boundaries")
+async def save_boundaries_route(
+    request: Request, session: WriteSessionDep, viewer: ViewerDep, clock: ClockDep
+) -> Response:
+    """Turn the out-of-hours acknowledgement on or off, and say what the account handles."""
+    form = await request.form()
+    ws = admin_workspace(session, viewer, str(form.get("workspace", "")))
+    changes = {
+        "acknowledge_out_of_hours": form.get("acknowledge_out_of_hours") == "on",
+        "handles": _text(form, "handles") or None,
+    }
+    try:
+        update_care_settings(session, ws, changes, clock=clock, actor_agent_id=viewer.agent_id)
+    except ValidationFailed as exc:
+        return _hours_page(request, session, viewer, ws, status_code=422, error=str(exc))
+    return RedirectResponse(f"/admin/hours?workspace={ws.slug}&saved=boundaries#boundaries", 303)
+
+
 @router.get("/admin/hours", response_class=HTMLResponse)
 def hours_page(
     request: Request,
@@ -271,7 +318,11 @@ def hours_page(
     saved: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     ws = admin_workspace(session, viewer, workspace)
-    notice = {"hours": "Business hours saved.", "sla": "SLA policies saved."}.get(saved, "")
+    notice = {
+        "hours": "Business hours saved.",
+        "sla": "SLA policies saved.",
+        "boundaries": "Out-of-hours acknowledgement saved.",
+    }.get(saved, "")
     return _hours_page(request, session, viewer, ws, saved=notice)
 
 
