@@ -199,7 +199,8 @@ def test_lead_dashboard_and_admin_render(new_page: Callable[[], Any], server: Se
     sign_in(page, "admin@acme.example")
     page.goto("/dashboard")
     assert page.locator(".tiles .tile").count() >= 5
-    assert page.locator("svg.chart").count() == 1
+    assert page.locator("svg.chart").count() == 2  # new conversations by channel, by topic
+    assert "SLA attainment this week" in page.content()
     screenshot(page, "dashboard")
     page.goto("/admin")
     assert "Agents and roles" in page.content()
