@@ -23,6 +23,7 @@ from heedful.store.tables import (
     ConversationTriage,
     Message,
     MessageTriage,
+    RawEvent,
     Workspace,
 )
 from heedful.triage.history import context_signals
@@ -180,6 +181,44 @@ def test_live_ingest_triages_inline_and_the_sweep_refines(
     assert document["reasons"] == refined.reasons
     assert document["messages"][0]["triage"]["stage"] == "full"
     assert triage_pending(db, clock=clock, stage="full") == 0
+
+
+def test_the_refine_takes_small_bites_while_webhook_bodies_wait(
+    db: Database, ws: int, clock: FrozenClock
+) -> None:
+    from types import SimpleNamespace
+
+    from heedful.services.webhooks import store_raw_event
+    from heedful.services.workspaces import add_channel_account
+    from heedful.triage.jobs import BUSY_CHUNK, sweep
+
+    ingest(
+        db, ws, clock, [event(f"r{i}", text=f"refund {i} missing", minutes=i) for i in range(40)]
+    )
+    with db.write() as session:
+        workspace = session.get(Workspace, ws)
+        assert workspace is not None
+        account = add_channel_account(
+            session, workspace, channel="webhook", external_id="shop", clock=clock
+        )
+        raw = store_raw_event(session, account, headers={}, body=b"{}", clock=clock)
+    ctx = SimpleNamespace(db=db, clock=clock)
+
+    def refined() -> int:
+        with db.session() as session:
+            return len(
+                session.scalars(select(MessageTriage).where(MessageTriage.stage == "full")).all()
+            )
+
+    sweep(ctx, {})  # the fast pass of all 40 first
+    sweep(ctx, {})
+    assert refined() == BUSY_CHUNK
+    with db.write() as session:
+        session.execute(
+            RawEvent.__table__.update().where(RawEvent.id == raw).values(status="processed")
+        )
+    sweep(ctx, {})
+    assert refined() == 40
 
 
 def test_fast_pass_never_overwrites_a_full_result(

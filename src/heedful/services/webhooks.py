@@ -577,6 +577,11 @@ def pending_workspaces(session: Session) -> list[int]:
     return [int(workspace_id) for (workspace_id,) in rows]
 
 
+def any_pending(session: Session) -> bool:
+    """Whether any raw event waits to be processed (stops at the first)."""
+    return session.scalar(select(RAW.c.id).where(RAW.c.status == PENDING).limit(1)) is not None
+
+
 def count_pending(session: Session) -> int:
     return int(
         session.scalar(select(func.count()).select_from(RAW).where(RAW.c.status == PENDING)) or 0
