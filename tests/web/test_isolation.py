@@ -23,7 +23,7 @@ from tests.web.routes import app_routes
 REFUSED = {401, 403, 404, 405, 409, 422}
 
 
-def path_values(world: World) -> dict[str, int]:
+def path_values(world: World) -> dict[str, int | str]:
     """B's id for every path parameter name used by a route. A route with a parameter not
     listed here fails the test: add it, so the new route is checked too."""
     return {
@@ -37,6 +37,7 @@ def path_values(world: World) -> dict[str, int]:
         "note_id": 10**9,
         "account_id": world.b_account,
         "article_id": world.b_article,
+        "slug": "zebra",
     }
 
 

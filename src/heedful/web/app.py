@@ -21,6 +21,7 @@ from heedful.store.db import Database
 from heedful.web.api.coach import router as coach_router
 from heedful.web.api.conversations import router as conversations_router
 from heedful.web.api.me import router as me_router
+from heedful.web.api.reports import router as reports_router
 from heedful.web.api.stream import router as stream_router
 from heedful.web.auth import NotAuthenticated, ViewerCache, guard
 from heedful.web.templating import build_templates, render
@@ -44,6 +45,7 @@ ROUTERS = (
     coach_router,
     conversations_router,
     me_router,
+    reports_router,
     stream_router,
     login_router,
     inbox_router,
