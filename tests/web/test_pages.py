@@ -36,6 +36,20 @@ def test_inbox_lists_the_workspace_with_filters_and_search(
     assert rows.lstrip().startswith("<ol") and "<html" not in rows
 
 
+def test_the_queue_is_open_work_unless_asked_for_resolved_too(
+    as_agent: Callable[[str], Browser], world: World
+) -> None:
+    anna = as_agent("anna")
+    done = anna.post(f"/conversations/{world.a_conversation}/status", {"status": "resolved"})
+    assert done.status_code == 303
+    queue = anna.get("/").text.split('id="queue"')[1]
+    assert "router broken" not in queue and "still broken on mastodon" in queue
+    everything = anna.get("/", params={"status": "all"}).text.split('id="queue"')[1]
+    assert "router broken" in everything and "still broken on mastodon" in everything
+    resolved = anna.get("/", params={"status": "resolved"}).text.split('id="queue"')[1]
+    assert "router broken" in resolved and "still broken on mastodon" not in resolved
+
+
 def test_saved_views(as_agent: Callable[[str], Browser], world: World) -> None:
     anna = as_agent("anna")
     saved = anna.post(

@@ -32,6 +32,14 @@ from heedful.web.templating import query_string, render
 router = APIRouter(include_in_schema=False)
 
 STATUSES = ("new", "open", "waiting", "resolved")
+OPEN_WORK = ["new", "open", "waiting"]  # the queue by default: resolved work is done
+
+
+def _statuses(value: str) -> list[str]:
+    """The page's status filter: one status, ``all``, or by default the open work."""
+    if value in STATUSES:
+        return [value]
+    return [] if value == "all" else list(OPEN_WORK)
 FILTER_KEYS = (
     "workspace",
     "status",
@@ -88,7 +96,7 @@ def build_filter(
         owner_id = int(params.owner)
     return InboxFilter(
         workspace_ids=ws_ids,
-        status=[params.status] if params.status in STATUSES else [],
+        status=_statuses(params.status),
         channel=[params.channel] if params.channel else [],
         owner_id=owner_id,
         unassigned=params.owner == "none",
