@@ -236,3 +236,13 @@ def test_store_fed_canned_index_is_per_workspace_and_incremental(
     assert again is index and len(index) == 2  # the same index, two sends: only the new one read
     matches = index.similar(template, threshold=0.6, to="contact:999")
     assert matches and matches[0].others == 2
+
+
+def test_handles_and_links_are_not_what_a_message_is_about() -> None:
+    """Every message to the brand names its handle: matching on it would make every case
+    "similar" and every article that names the brand "specific"."""
+    from heedful.coach.help.fulltext import content_words
+
+    words = content_words("@AcmeMobileHelp my bill went up again, see https://acme.example/bill")
+    assert "acmemobilehelp" not in words and "acme" not in words and "https" not in words
+    assert "bill" in words

@@ -14,6 +14,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 _WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+# @handles (every message to the brand names it) and links say nothing about the matter
+_HANDLE_OR_LINK = re.compile(r"@[\w.]+|https?://\S+|www\.\S+")
 _STOPWORDS_TEXT = (
     "a about above after again all also am an and any are as at be because been before "
     "being below between both but by can cannot could did do does doing down during each "
@@ -31,7 +33,8 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 def content_words(message: str, limit: int = 24) -> list[str]:
     """The words of ``message`` worth searching for, in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(message.lower().replace("'", "").replace("’", "")):
+    text = _HANDLE_OR_LINK.sub(" ", message)
+    for word in _WORD.findall(text.lower().replace("'", "").replace("’", "")):
         if word not in STOPWORDS and not word.isdigit():
             seen.setdefault(word, None)
     return list(seen)[:limit]
