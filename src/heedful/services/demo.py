@@ -149,6 +149,8 @@ class DemoBuilder:
     def __init__(self, now: datetime, seed: int = 7) -> None:
         self.now = now
         self.rng = random.Random(seed)  # noqa: S311 - demo data, not security
+        # promises get their own sequence, so the rest of the demo stays as it was
+        self.promise_rng = random.Random(seed + 1)  # noqa: S311
         self.counter = 0
         self.people: dict[str, Author] = {}
         self.agent_of: dict[str, str] = {}
@@ -453,6 +455,27 @@ EVERYDAY = {
     ],
 }
 
+# A reply that makes a timed promise, and the later reply that reports it done (see
+# heedful.care.tracking: a promise to do something is kept by a message that says it is done).
+PROMISE_FOLLOW_UPS = [
+    (
+        "I'll call you in the next couple of hours to go through it",
+        "I've just called you and we went through it together: all sorted now",
+    ),
+    (
+        "we'll refund the extra charge within 5 working days",
+        "your refund has been processed today, it should show within 2-3 days",
+    ),
+    (
+        "I'll look into it this afternoon and update you by 5pm",
+        "I've looked into it: the fault on your line is fixed now",
+    ),
+    (
+        "I'll send you a replacement SIM today",
+        "I've sent the replacement SIM by first class post this morning",
+    ),
+]
+
 REPLIES = {
     "question": "Good question! Yes, you can: go to Settings > Network > Calling and switch it on. "
     "Here's the step-by-step guide: acme.example/help/{slug}",
@@ -501,6 +524,7 @@ def _everyday(b: DemoBuilder) -> Iterator[InboundEvent]:
                     private=private,
                 )
                 yield answer
+                yield from _promise_and_follow_up(b, channel, first, hours - delay, agent, private)
                 if b.rng.random() < 0.45 and hours - delay > 0.3:
                     yield b.inbound(
                         channel,
@@ -519,6 +543,29 @@ def _everyday(b: DemoBuilder) -> Iterator[InboundEvent]:
                         private=private,
                         thread=first.thread_ref,
                     )
+
+
+def _promise_and_follow_up(
+    b: DemoBuilder,
+    channel: str,
+    first: InboundEvent,
+    answered: float,
+    agent: DemoAgent,
+    private: bool,
+) -> Iterator[InboundEvent]:
+    """Some answers come with a promise: most are kept in time by a later reply, some are
+    still open, a few were forgotten (the promise timer breaks them)."""
+    rng = b.promise_rng
+    if rng.random() >= 0.3 or answered < 0.2:
+        return
+    promise, done = rng.choice(PROMISE_FOLLOW_UPS)
+    made = answered - 0.05
+    brand = _brand(channel)
+    yield b.reply(
+        channel, brand, first, f"Sorry about this: {promise}", made, agent, private=private
+    )
+    if rng.random() < 0.8 and made > 0.6:
+        yield b.reply(channel, brand, first, done, made - 0.5, agent, private=private)
 
 
 def _reviews_and_listening(b: DemoBuilder) -> Iterator[InboundEvent]:
@@ -637,6 +684,7 @@ def create_demo(
     )
     _attribute_replies(session, builder.agent_of, agents)
     _settle_statuses(session, now)
+    _track_promises(session, clock)
     _link_maya(session, clock, acme.id)
     return {
         "messages": result.stored,
@@ -710,6 +758,32 @@ def _settle_statuses(session: Session, now: datetime) -> None:
             conv.status = "waiting"
         elif conv.first_response_at is not None:
             conv.status = "open"
+
+
+def _track_promises(session: Session, clock: Clock) -> None:
+    """The promises the week's replies made, as the care workflow would have tracked them:
+    each reply, in the order sent and at its own time, keeps the earlier promises it fulfils
+    and records its own (owned by its agent); then the promises overdue now are broken and
+    their conversations re-raised, as the promise timer does."""
+    from heedful.care.tracking import promise_tick, record_promises, settle_by_message
+    from heedful.clock import FrozenClock
+
+    conversations = {c.id: c for c in session.scalars(select(Conversation))}
+    replies = session.scalars(
+        select(Message)
+        .where(Message.direction == Direction.OUTBOUND.value)
+        .order_by(Message.created_at, Message.id)
+    )
+    for message in replies:
+        conversation = conversations[message.conversation_id]
+        then = FrozenClock(message.created_at)
+        settle_by_message(session, message=message, conversation=conversation, clock=then)
+        owner = message.agent_id or conversation.owner_id
+        record_promises(
+            session, message=message, conversation=conversation, owner_id=owner, clock=then
+        )
+    session.flush()
+    promise_tick(session, clock=clock)
 
 
 def _link_maya(session: Session, clock: Clock, workspace_id: int) -> None:

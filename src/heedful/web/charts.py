@@ -92,7 +92,7 @@ def share_bar(value: float | None, *, label: str, width: int = 200) -> Markup:
     filled = max(0.0, min(1.0, value)) * width
     return Markup(  # noqa: S704 - label is escaped
         f'<svg class="share" role="img" aria-label="{escape(label)}: {value:.0%}" '
-        f'viewBox="0 0 {width} 10" width="{width}" height="10">'
+        f'viewBox="0 0 {width} 10" width="100%" height="10" preserveAspectRatio="none">'
         f'<rect width="{width}" height="10" fill="#e4e4ea"/>'
         f'<rect width="{filled:.1f}" height="10" fill="#0072B2"/></svg>'
     )
