@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class HeedfulError(Exception):
     """Base of every error Heedful raises on purpose."""
@@ -33,6 +35,17 @@ class InputRejected(HeedfulError):
 
 class ConflictError(HeedfulError):
     """The action conflicts with the current state (stale view, already assigned…)."""
+
+
+class ReplyWindowClosed(ConflictError):
+    """A private message the platform would refuse now: the customer's messaging window (e.g.
+    Messenger's 24 hours after their last message) is closed, or never opened. ``closed_at``:
+    when it closed (None when the customer never wrote privately)."""
+
+    def __init__(self, reason: str, *, closed_at: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.closed_at = closed_at
 
 
 class ChannelError(HeedfulError):

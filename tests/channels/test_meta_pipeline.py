@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +28,8 @@ from heedful.web.app import create_app
 from tests.channels.conftest import payload
 
 APP_SECRET = "meta-app-secret-for-tests"
+# restfb__messaging-message-basic.json: the customer's message, "timestamp": 1457764197627
+MESSAGE_BASIC_AT = datetime.fromtimestamp(1457764197.627, tz=UTC)
 FOLDER = "facebook_instagram"
 
 
@@ -198,6 +201,7 @@ def customer_conversation(
     customer = payload(FOLDER, "restfb__messaging-message-basic.json").read_bytes()
     assert post_signed(client, "facebook", brand.account_id, customer) == 200
     run_jobs(client)
+    clock.set(MESSAGE_BASIC_AT + timedelta(hours=1))  # the agent answers within the hour
     with db.session() as session:
         return brand, session.scalars(select(Conversation.id)).one()
 

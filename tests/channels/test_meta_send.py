@@ -92,7 +92,7 @@ def test_private_message_goes_through_the_send_api(
         "POST", "/v21.0/PAGE1/messages", {"recipient_id": "PSID9", "message_id": "m_1"}
     )
 
-    result = facebook.send(private(extra={"last_inbound_at": NOW - timedelta(hours=23)}))
+    result = facebook.send(private(last_inbound_at=NOW - timedelta(hours=23)))
 
     assert result.external_id == "m_1"
     assert platform_server.requests[0].json() == {
@@ -102,24 +102,62 @@ def test_private_message_goes_through_the_send_api(
     }
 
 
-@pytest.mark.parametrize("last", [NOW - timedelta(hours=24, seconds=1), "2026-11-19T10:00:00Z"])
+@pytest.mark.parametrize(
+    "last", [NOW - timedelta(hours=24, seconds=1), datetime(2026, 11, 19, 10, tzinfo=UTC)]
+)
 def test_closed_messaging_window_refuses_before_calling_meta(
-    facebook: FacebookAdapter, platform_server: PlatformServer, last: object
+    facebook: FacebookAdapter, platform_server: PlatformServer, last: datetime
 ) -> None:
     with pytest.raises(PermanentFailure, match="24-hour messaging window closed"):
-        facebook.send(private(extra={"last_inbound_at": last}))
+        facebook.send(private(last_inbound_at=last))
     assert platform_server.requests == []
     assert facebook.capabilities.reply_window == timedelta(hours=24)
 
 
-def test_private_reply_to_a_comment_needs_no_window(
+def test_private_reply_to_a_comment_is_addressed_by_the_comment(
+    facebook: FacebookAdapter, instagram: InstagramAdapter, platform_server: PlatformServer
+) -> None:
+    # Meta's answer to a private reply: the person's page-scoped id, which we did not know
+    platform_server.add(
+        "POST", "/v21.0/PAGE1/messages", {"recipient_id": "1254459154682919", "message_id": "m_2"}
+    )
+    platform_server.add(
+        "POST", "/v21.0/IG1/messages", {"recipient_id": "IGSID7", "message_id": "aWdfZA"}
+    )
+    old_customer = NOW - timedelta(days=30)  # no messaging window: the comment's reply still goes
+
+    fb = facebook.send(
+        private(recipient=None, reply_to_comment="POST1_C1", last_inbound_at=old_customer)
+    )
+    ig = instagram.send(private(recipient=None, reply_to_comment="17858893269000001"))
+
+    assert (fb.external_id, ig.external_id) == ("m_2", "aWdfZA")
+    assert [r.json() for r in platform_server.requests] == [
+        {"recipient": {"comment_id": "POST1_C1"}, "message": {"text": "Let's sort it out here"}},
+        {
+            "recipient": {"comment_id": "17858893269000001"},
+            "message": {"text": "Let's sort it out here"},
+        },
+    ]
+    for adapter in (facebook, instagram):
+        caps = adapter.capabilities
+        assert caps.comment_private_reply
+        assert caps.comment_private_reply_window == timedelta(days=7)
+
+
+def test_a_private_reply_meta_refuses_fails_for_the_agent(
     facebook: FacebookAdapter, platform_server: PlatformServer
 ) -> None:
-    platform_server.add("POST", "/v21.0/PAGE1/messages", {"recipient_id": "U", "message_id": "m_2"})
+    # Meta's window error, as it answers a private reply it no longer allows
+    platform_server.add(
+        "POST",
+        "/v21.0/PAGE1/messages",
+        graph_error(10, 2018278, message="(#10) This message is sent outside of allowed window."),
+        status=400,
+    )
 
-    facebook.send(private(recipient=None, in_reply_to="POST1_C1"))
-
-    assert platform_server.requests[0].json()["recipient"] == {"comment_id": "POST1_C1"}
+    with pytest.raises(PermanentFailure, match="messaging window is closed"):
+        facebook.send(private(recipient=None, reply_to_comment="POST1_C1"))
 
 
 def test_too_long_and_unaddressed_replies_are_refused_locally(

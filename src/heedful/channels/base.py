@@ -85,6 +85,9 @@ class OutboundMessage:
     # When the customer last wrote privately in this conversation (the core passes it at
     # delivery time): what a channel's ``reply_window`` is counted from.
     last_inbound_at: datetime | None = None
+    # A private reply addressed by the public comment it answers, not by a recipient id
+    # (``Capabilities.comment_private_reply``: Meta's private replies).
+    reply_to_comment: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

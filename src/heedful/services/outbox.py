@@ -32,6 +32,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from heedful.channels.base import ChannelAdapter, DeliveryResult, OutboundMessage
+from heedful.channels.registry import adapter_class
 from heedful.clock import Clock
 from heedful.domain import Visibility
 from heedful.errors import (
@@ -42,7 +43,8 @@ from heedful.errors import (
     RateLimited,
     Unsupported,
 )
-from heedful.services.channel_accounts import Channels, pause_channel_account
+from heedful.services.channel_accounts import AdapterResolver, Channels, pause_channel_account
+from heedful.services.reply_windows import last_private_inbound_at, require_delivery_window
 from heedful.store.base import table_of
 from heedful.store.db import Database
 from heedful.store.dialect import insert_ignoring_conflicts
@@ -219,18 +221,33 @@ def _prepare(
         account = session.get(ChannelAccount, item.channel_account_id) if item else None
         if item is None or message is None or account is None:
             raise NotFound(f"outbox {outbox_id} lost its message or account")
+        recipient = item.request.get("recipient")
         outbound = OutboundMessage(
             outbox_id=item.id,
             text=message.text,
             visibility=Visibility(message.visibility),
             in_reply_to=message.in_reply_to_external_id,
             thread_ref=message.thread_ref,
-            recipient=item.request.get("recipient"),
+            recipient=recipient,
             subject=item.request.get("subject"),
             references=tuple(item.request.get("references") or ()),
+            last_inbound_at=_last_inbound_at(session, account, message, recipient),
+            reply_to_comment=item.request.get("comment_id"),
             extra={"idempotency_key": item.idempotency_key},
         )
         return channels.adapter_for(account), outbound, item.created_at - LOOK_BACK
+
+
+def _last_inbound_at(
+    session: Session, account: ChannelAccount, message: Message, recipient: str | None
+) -> datetime | None:
+    """For a private message: when its recipient last wrote privately to the account (what a
+    channel's ``reply_window`` counts from), read now, not when it was queued."""
+    if message.visibility != Visibility.PRIVATE.value or not recipient:
+        return None
+    return last_private_inbound_at(
+        session, account.workspace_id, account.channel, account.id, recipient
+    )
 
 
 def _send_or_find(
@@ -432,17 +449,35 @@ def _event(
 # -- operator actions --------------------------------------------------------------------------
 
 
-def retry_delivery(session: Session, outbox_id: int, *, clock: Clock) -> OutboxItem:
-    """Queue a failed (or cancelled) reply again, now."""
+def retry_delivery(
+    session: Session, outbox_id: int, *, clock: Clock, resolve: AdapterResolver = adapter_class
+) -> OutboxItem:
+    """Queue a failed (or cancelled) reply again, now — unless it is a private message whose
+    messaging window has closed meanwhile (``ReplyWindowClosed``: resending cannot work)."""
     item = _get(session, outbox_id)
     if item.state not in (FAILED, CANCELLED):
         raise NotFound(f"outbox {outbox_id} is {item.state}: only failed or cancelled can retry")
     now = clock.now()
+    _require_window(session, item, resolve, now)
     item.state, item.next_attempt_at, item.attempts = QUEUED, now, 0
     item.error_kind = item.last_error = None
     item.updated_at = now
     _event(session, item, "message.delivery_retried", {}, now)
     return item
+
+
+def _require_window(
+    session: Session, item: OutboxItem, resolve: AdapterResolver, now: datetime
+) -> None:
+    message = session.get(Message, item.message_id)
+    account = session.get(ChannelAccount, item.channel_account_id)
+    if message is None or account is None:
+        return
+    try:
+        caps = resolve(account.channel).capabilities
+    except ConfigError:  # no such adapter installed: delivery will say so
+        return
+    require_delivery_window(session, item, message, account, caps, now)
 
 
 def cancel_delivery(session: Session, outbox_id: int, *, clock: Clock) -> OutboxItem:

@@ -5,8 +5,11 @@ order, each an explicit call:
 
 1. ``_reply_account`` — the channel account the conversation lives on;
 2. ``_check_capabilities`` — the channel can post this (public reply / private message,
-   length limit), asked of the adapter's capabilities, never of the channel's name;
-3. ``_reply_target`` — what it answers (latest inbound message, thread, recipient);
+   length limit), asked of the adapter's capabilities, never of the channel's name; a
+   private message also needs the customer's messaging window open now
+   (:mod:`heedful.services.reply_windows`): refused with ``ReplyWindowClosed`` otherwise;
+3. ``_reply_target`` — what it answers (latest inbound message, thread, recipient; or, with
+   no messaging window but a fresh public comment, Meta's one private reply to it);
 4. ``_store_message`` — the outbound :class:`Message`, with a provisional external id
    (``pending:<key>``) until the platform gives its own;
 5. ``_queue_delivery`` — the :class:`OutboxItem` (state ``queued``) in the same transaction;
@@ -41,6 +44,12 @@ from heedful.domain import Direction, InboundEvent, MessageKind, Visibility
 from heedful.errors import ConflictError, NotFound, ValidationFailed
 from heedful.services.channel_accounts import AdapterResolver
 from heedful.services.outbox import record_echo
+from heedful.services.reply_windows import (
+    PrivateReach,
+    PrivateWindow,
+    private_window,
+    require_private_window,
+)
 from heedful.store.tables import (
     Agent,
     ChannelAccount,
@@ -73,6 +82,8 @@ class ReplyTarget:
     thread_ref: str | None
     recipient: str | None
     kind: MessageKind
+    # A private reply addressed by the public comment it answers (no recipient id needed)
+    comment_id: str | None = None
 
 
 def send_reply(
@@ -93,8 +104,15 @@ def send_reply(
     The caller owns the transaction: nothing is sent unless it commits. ``automatic``: sent by
     Heedful itself (kind ``auto``), not an answer from a person (see :func:`after_reply`)."""
     account = _reply_account(session, conversation, channel_account_id)
-    _check_capabilities(resolve(account.channel).capabilities, visibility, text)
-    target = _reply_target(session, conversation, visibility)
+    caps = resolve(account.channel).capabilities
+    _check_capabilities(caps, visibility, text)
+    window = None
+    if visibility is Visibility.PRIVATE:
+        now = clock.now()
+        window = require_private_window(
+            private_window(session, conversation, account.id, caps, now)
+        )
+    target = _reply_target(session, conversation, visibility, window)
     if automatic:
         target = dataclasses.replace(target, kind=MessageKind.AUTO)
     message = _store_message(session, conversation, account, agent, text, visibility, target, clock)
@@ -180,12 +198,24 @@ def _check_capabilities(caps: Capabilities, visibility: Visibility, text: str) -
 
 
 def _reply_target(
-    session: Session, conversation: Conversation, visibility: Visibility
+    session: Session,
+    conversation: Conversation,
+    visibility: Visibility,
+    window: PrivateWindow | None = None,
 ) -> ReplyTarget:
     """Answer the newest inbound message of the same visibility (a private reply to a public
-    thread goes to the customer directly: "take it offline")."""
+    thread goes to the customer directly: "take it offline").
+
+    Where private messages depend on a window (``window``): within it, the message goes to the
+    author of the customer's newest private message (their Messenger id, which is not their
+    commenter id); with only a fresh public comment, it is the comment's one private reply."""
+    if window is not None and window.reach is PrivateReach.COMMENT and window.via is not None:
+        comment = window.via.external_id
+        return ReplyTarget(comment, None, None, MessageKind.DM, comment_id=comment)
     latest = _latest_inbound(session, conversation.id, visibility)
     fallback = latest or _latest_inbound(session, conversation.id, None)
+    if window is not None and window.reach is PrivateReach.MESSAGE and window.via is not None:
+        fallback = window.via
     if fallback is None:
         return ReplyTarget(None, None, None, _kind(visibility, None))
     recipient = _author_external_id(session, fallback)
@@ -284,6 +314,7 @@ def _queue_delivery(
             "recipient": target.recipient,
             "subject": subject,
             "references": list(dict.fromkeys(references)),
+            **({"comment_id": target.comment_id} if target.comment_id else {}),
         },
         created_at=now,
         updated_at=now,

@@ -8,7 +8,9 @@ no page ever shows made-up data. To light a slot up, make its adapter call the a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +18,9 @@ from sqlalchemy.orm import Session
 from heedful.clock import Clock
 from heedful.domain import Visibility
 from heedful.store.tables import Agent, Conversation, Message, Workspace
+
+if TYPE_CHECKING:
+    from heedful.services.reply_windows import PrivateWindow
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,88 @@ def _unsigned_replies(
 
 
 # -- sending ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrivateWindowInfo:
+    """The composer's line on private messages where the platform limits them in time."""
+
+    open: bool
+    reach: str  # PrivateReach: "message", "comment" or "closed"
+    closes_at: str | None  # ISO-8601, while open
+    seconds_left: int | None  # at render time (the page counts down from it)
+    label: str  # "Private replies possible until 14:32 UTC — 3 h left", or why not
+
+
+def private_window_info(
+    session: Session, workspace: Workspace, conversation: Conversation, clock: Clock
+) -> PrivateWindowInfo | None:
+    """None when the channel sends no private messages, or sends them at any time."""
+    from heedful.services.reply_windows import PrivateReach
+
+    window = _private_window(session, conversation, clock)
+    if window is None or window.reach is PrivateReach.UNLIMITED:
+        return None
+    if window.closes_at is None:
+        label = f"Private messages are not possible now: {window.reason}"
+        return PrivateWindowInfo(False, window.reach.value, None, None, label)
+    now = clock.now()
+    left = window.closes_at - now
+    until = _local_time(window.closes_at, now, workspace.timezone)
+    if window.reach is PrivateReach.COMMENT:
+        label = (
+            f"One private reply to this comment possible until {until} — {_left(left)} left "
+            "(the platform allows one per comment, within 7 days of it; the conversation can go "
+            "on privately once the customer answers)"
+        )
+    else:
+        label = f"Private replies possible until {until} — {_left(left)} left"
+    return PrivateWindowInfo(
+        True, window.reach.value, window.closes_at.isoformat(), int(left.total_seconds()), label
+    )
+
+
+def require_private_window(session: Session, conversation: Conversation, clock: Clock) -> None:
+    """Refuse (``ReplyWindowClosed``) before anything is written, e.g. the public
+    acknowledgement of "take it offline", when the private message could not follow."""
+    from heedful.services.reply_windows import require_private_window as require
+
+    window = _private_window(session, conversation, clock)
+    if window is not None:
+        require(window)
+
+
+def _private_window(
+    session: Session, conversation: Conversation, clock: Clock
+) -> PrivateWindow | None:
+    from heedful.channels.registry import adapter_classes
+    from heedful.services.reply_windows import private_window
+
+    cls = adapter_classes().get(conversation.channel)
+    account_id = conversation.channel_account_id
+    if cls is None or account_id is None or not cls.capabilities.private_message:
+        return None
+    return private_window(session, conversation, account_id, cls.capabilities, clock.now())
+
+
+def _local_time(moment: datetime, now: datetime, timezone: str) -> str:
+    """``14:32 UTC`` today (in the workspace's time zone), else ``Sat 21 Nov 14:32 CET``."""
+    try:
+        zone: tzinfo = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local, today = moment.astimezone(zone), now.astimezone(zone)
+    shown = local.strftime("%H:%M" if local.date() == today.date() else "%a %d %b %H:%M")
+    return f"{shown} {local.tzname() or 'UTC'}"
+
+
+def _left(span: timedelta) -> str:
+    minutes = max(int(span.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"
 
 
 def send_reply(

@@ -7,7 +7,7 @@ from typing import ClassVar
 from heedful.channels.base import Capabilities, DeliveryResult, OutboundMessage
 from heedful.channels.facebook.config import FacebookConfig
 from heedful.channels.facebook.feed import parse_change
-from heedful.channels.meta.adapter import MESSAGING_WINDOW, MetaAdapter
+from heedful.channels.meta.adapter import MESSAGING_WINDOW, PRIVATE_REPLY_WINDOW, MetaAdapter
 from heedful.channels.meta.entries import ChangeParser
 from heedful.channels.meta.outbound import check_length, result_from
 from heedful.errors import PermanentFailure
@@ -27,6 +27,8 @@ class FacebookAdapter(MetaAdapter[FacebookConfig]):
         max_length=MESSENGER_LIMIT,
         reply_window=MESSAGING_WINDOW,
         find_delivered=True,
+        comment_private_reply=True,
+        comment_private_reply_window=PRIVATE_REPLY_WINDOW,
     )
     envelope_object: ClassVar[str] = "page"
     private_limit: ClassVar[int] = MESSENGER_LIMIT

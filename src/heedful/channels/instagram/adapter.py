@@ -8,7 +8,7 @@ from heedful.channels.base import Capabilities, DeliveryResult, OutboundMessage
 from heedful.channels.instagram.changes import parse_change
 from heedful.channels.instagram.config import InstagramConfig
 from heedful.channels.instagram.hydrate import hydrate_mention
-from heedful.channels.meta.adapter import MESSAGING_WINDOW, MetaAdapter
+from heedful.channels.meta.adapter import MESSAGING_WINDOW, PRIVATE_REPLY_WINDOW, MetaAdapter
 from heedful.channels.meta.entries import ChangeParser
 from heedful.channels.meta.outbound import check_length, result_from
 from heedful.domain import InboundEvent
@@ -29,6 +29,8 @@ class InstagramAdapter(MetaAdapter[InstagramConfig]):
         max_length=DIRECT_LIMIT,
         reply_window=MESSAGING_WINDOW,
         find_delivered=True,
+        comment_private_reply=True,
+        comment_private_reply_window=PRIVATE_REPLY_WINDOW,
     )
     envelope_object: ClassVar[str] = "instagram"
     private_limit: ClassVar[int] = DIRECT_LIMIT

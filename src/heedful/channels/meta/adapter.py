@@ -28,7 +28,8 @@ from heedful.domain import InboundEvent, Visibility
 
 MetaConfigT = TypeVar("MetaConfigT", bound=MetaConfig)
 
-MESSAGING_WINDOW = timedelta(hours=24)
+MESSAGING_WINDOW = timedelta(hours=24)  # standard messaging, after the customer's message
+PRIVATE_REPLY_WINDOW = timedelta(days=7)  # one private reply to a comment, after the comment
 
 
 class MetaAdapter(ChannelAdapter[MetaConfigT]):
@@ -71,8 +72,9 @@ class MetaAdapter(ChannelAdapter[MetaConfigT]):
     def send(self, message: OutboundMessage) -> DeliveryResult:
         if message.visibility is Visibility.PUBLIC:
             return self.send_public(message)
-        if message.recipient:
-            check_reply_window(message, self.clock.now(), MESSAGING_WINDOW)
+        window = self.capabilities.reply_window
+        if window is not None:
+            check_reply_window(message, self.clock.now(), window)
         return send_private(
             self.graph, message, self.config.account_id, self.private_limit, self.private_what
         )

@@ -8,10 +8,7 @@ from typing import Any
 
 from heedful.channels.base import DeliveryResult, OutboundMessage
 from heedful.channels.meta.graph import GraphClient
-from heedful.channels.support.times import parse_time
-from heedful.errors import InputRejected, PermanentFailure
-
-LAST_INBOUND_KEY = "last_inbound_at"  # OutboundMessage.extra: the customer's latest message
+from heedful.errors import PermanentFailure
 
 
 def check_length(text: str, limit: int, what: str) -> None:
@@ -22,14 +19,11 @@ def check_length(text: str, limit: int, what: str) -> None:
 def check_reply_window(message: OutboundMessage, now: datetime, window: timedelta) -> None:
     """Refuse a private message once the customer's last message is older than ``window``.
 
-    The core passes the time of the customer's latest message in
-    ``extra["last_inbound_at"]``; without it the platform itself is the judge."""
-    raw = message.extra.get(LAST_INBOUND_KEY)
-    try:
-        last = raw if isinstance(raw, datetime) else parse_time(raw)
-    except InputRejected:
-        last = None
-    if last is None:
+    The core passes the time of the customer's latest private message to the account in
+    ``message.last_inbound_at``; without it the platform itself is the judge. A private reply
+    to a comment (``reply_to_comment``) has its own limit, judged by the platform."""
+    last = message.last_inbound_at
+    if last is None or message.reply_to_comment:
         return
     closed_at = last + window
     if now > closed_at:
@@ -44,14 +38,15 @@ def check_reply_window(message: OutboundMessage, now: datetime, window: timedelt
 def send_private(
     graph: GraphClient, message: OutboundMessage, account_id: str, limit: int, what: str
 ) -> DeliveryResult:
-    """A Send API message to the customer (``recipient``), or a one-off private reply to a
-    comment (``in_reply_to`` without a recipient)."""
+    """A Send API message to the customer (``recipient``), or the one private reply Meta
+    allows to a public comment (``reply_to_comment``: ``recipient.comment_id``, no id of the
+    person needed; within 7 days of the comment)."""
     check_length(message.text, limit, what)
     target: dict[str, Any]
-    if message.recipient:
+    if message.reply_to_comment:
+        target = {"recipient": {"comment_id": message.reply_to_comment}}
+    elif message.recipient:
         target = {"recipient": {"id": message.recipient}, "messaging_type": "RESPONSE"}
-    elif message.in_reply_to:
-        target = {"recipient": {"comment_id": message.in_reply_to}}
     else:
         raise PermanentFailure("a private message needs a recipient or a comment to answer")
     body = graph.post(

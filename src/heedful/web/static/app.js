@@ -298,6 +298,24 @@
     }));
     const offline = document.getElementById("take-offline");
     if (offline) offline.addEventListener("click", takeOffline);
+    // The platform's private-message window: counted down from the server's figure, so the
+    // private option closes on time even when the page stays open.
+    const windowNote = document.getElementById("private-window");
+    const secondsLeft = windowNote ? parseInt(windowNote.dataset.secondsLeft || "", 10) : NaN;
+    if (windowNote && secondsLeft >= 0) {
+      window.setTimeout(() => {
+        const priv = form.querySelector('input[name="mode"][value="private"]');
+        const pub = form.querySelector('input[name="mode"][value="public"]');
+        if (priv) {
+          if (priv.checked && pub && !pub.disabled) { pub.checked = true; if (ack) { ack.hidden = true; ackText.disabled = true; } }
+          priv.disabled = true;
+        }
+        if (offline) offline.disabled = true;
+        windowNote.className = "window closed";
+        windowNote.textContent = "Private messages are not possible any more: the platform's window has closed. Reply in public, or wait for the customer to write privately.";
+        announce("The private-message window has closed");
+      }, Math.min(secondsLeft, 2147483) * 1000);
+    }
     text.addEventListener("input", schedule);
     // Any [data-insert] button (the suggestions' too, also those drawn later) inserts its text.
     document.addEventListener("click", (event) => {

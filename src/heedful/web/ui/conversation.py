@@ -96,6 +96,7 @@ def page_context(
         "channel": info,
         "signature_public": features.signature_for(workspace, agent, conversation.channel, True),
         "signature_private": features.signature_for(workspace, agent, conversation.channel, False),
+        "private_window": features.private_window_info(session, workspace, conversation, clock),
         "coach": features.coach_available(),
         "help_suggestions": help_suggestions,
         "similar_rendered": similar,
@@ -164,6 +165,8 @@ def send_from_composer(
     private = mode == "private"
     if private and not info.private_message:
         raise ValidationFailed(f"{conversation.channel} has no private messages")
+    if private:  # before the acknowledgement: it must not go out alone
+        features.require_private_window(session, conversation, clock)
     if private and acknowledgement.strip():
         _send(session, workspace, agent, conversation, acknowledgement, False, clock, queue)
     return _send(session, workspace, agent, conversation, text, private, clock, queue)
