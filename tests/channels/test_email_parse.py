@@ -322,3 +322,21 @@ def test_empty_and_headerless_input_is_refused() -> None:
         adapter().parse(b"   ")
     with pytest.raises(InputRejected, match="no sender"):
         adapter().parse(payload(FOLDER, "mailparser__malformed__005.eml").read_bytes())
+
+
+def test_reply_to_names_where_answers_go_unless_it_is_the_sender_or_us() -> None:
+    list_post = adapter().parse(payload(FOLDER, "flanker__from-encoding.eml").read_bytes())
+    (event,) = list_post.events
+    assert event.author.external_id == "ingo@blank.pages.de"
+    assert event.extra["reply_to"] == "new-httpd@apache.org"  # the mailing list
+
+    same = payload(FOLDER, "imaptools__attachment_emails__attachment_with_encoded_name.eml")
+    assert "reply_to" not in adapter().parse(same.read_bytes()).events[0].extra  # = From
+
+    mail = EmailMessage()
+    mail["From"] = "Form <noreply@forms.example>"
+    mail["Reply-To"] = "Kim <Kim@Example.org>, care@example.com, ops@example.org, kim@example.org"
+    mail["Message-ID"] = "<form-1@forms.example>"
+    mail.set_content("Ticket from the web form")
+    (form,) = adapter().parse(mail.as_bytes()).events
+    assert form.extra["reply_to"] == "kim@example.org, ops@example.org"  # never ourselves

@@ -155,3 +155,20 @@ def test_references_keep_the_root_and_the_newest() -> None:
     assert chain[0] == "m0@x" and chain[-1] == "parent@x"
     assert references_chain([], "p@x") == ["p@x"]
     assert references_chain(["p@x"], "p@x") == ["p@x"]
+
+
+def test_a_reply_to_naming_several_addresses_reaches_each(smtp: SmtpServer) -> None:
+    message = OutboundMessage(
+        42,
+        "We have your ticket. ^AB",
+        Visibility.PRIVATE,
+        in_reply_to="form-1@forms.example",
+        recipient="kim@example.org, ops@example.org",  # a web form's Reply-To, as stored
+    )
+
+    adapter(smtp.port).send(message)
+
+    (received,) = smtp.sink.received
+    assert received.rcpt_tos == ["kim@example.org", "ops@example.org"]
+    assert received.message["To"] == "kim@example.org, ops@example.org"
+    assert received.message["In-Reply-To"] == "<form-1@forms.example>"

@@ -21,6 +21,10 @@ from heedful.clock import Clock, SystemClock
 from heedful.domain import InboundEvent, Visibility
 from heedful.errors import Unsupported
 
+# InboundEvent.extra key: where answers to this message must go when that is not its author
+# (an e-mail's Reply-To). The core keeps it with the message and replies there.
+REPLY_TO_KEY = "reply_to"
+
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:

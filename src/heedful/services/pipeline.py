@@ -18,6 +18,7 @@ from heedful.clock import Clock
 from heedful.domain import Direction, InboundEvent
 from heedful.services.acknowledgements import acknowledge_out_of_hours
 from heedful.services.ingest import IngestOptions, IngestResult, ingest_events
+from heedful.services.reply_addresses import remember_reply_addresses
 from heedful.store import search
 from heedful.triage.priority import TextAnalysis
 from heedful.triage.service import analyse_texts, triage_messages
@@ -49,6 +50,7 @@ def receive(
 ) -> IngestResult:
     """Store live inbound events and run the steps that follow, in the caller's transaction."""
     result = ingest_events(session, workspace_id, events, clock=clock, options=options)
+    remember_reply_addresses(session, workspace_id, events, clock=clock)
     after_ingest(session, workspace_id, result, clock=clock, prepared=prepared)
     return result
 

@@ -44,6 +44,7 @@ from heedful.domain import Direction, InboundEvent, MessageKind, Visibility
 from heedful.errors import ConflictError, NotFound, ValidationFailed
 from heedful.services.channel_accounts import AdapterResolver
 from heedful.services.outbox import record_echo
+from heedful.services.reply_addresses import reply_address
 from heedful.services.reply_windows import (
     PrivateReach,
     PrivateWindow,
@@ -204,7 +205,8 @@ def _reply_target(
     window: PrivateWindow | None = None,
 ) -> ReplyTarget:
     """Answer the newest inbound message of the same visibility (a private reply to a public
-    thread goes to the customer directly: "take it offline").
+    thread goes to the customer directly: "take it offline"), at its reply address when it
+    named one (an e-mail's Reply-To), else to its author.
 
     Where private messages depend on a window (``window``): within it, the message goes to the
     author of the customer's newest private message (their Messenger id, which is not their
@@ -218,7 +220,7 @@ def _reply_target(
         fallback = window.via
     if fallback is None:
         return ReplyTarget(None, None, None, _kind(visibility, None))
-    recipient = _author_external_id(session, fallback)
+    recipient = reply_address(session, fallback) or _author_external_id(session, fallback)
     if latest is None:  # private reply to a public thread: a new private conversation
         return ReplyTarget(None, None, recipient, _kind(visibility, None))
     return ReplyTarget(latest.external_id, latest.thread_ref, recipient, _kind(visibility, latest))

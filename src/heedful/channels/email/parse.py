@@ -24,7 +24,7 @@ from datetime import datetime
 from email.message import Message
 from typing import Any
 
-from heedful.channels.base import ParseResult
+from heedful.channels.base import REPLY_TO_KEY, ParseResult
 from heedful.channels.email.bounce import automated
 from heedful.channels.email.headers import (
     addresses,
@@ -98,7 +98,7 @@ def parse_message(
         account_ref=own or None,
         subject=header_text(msg, "Subject"),
         attachments=tuple(body.attachments),
-        extra=_extra(msg, body.html_only, stripped.removed if stripped else False, author),
+        extra=_extra(msg, body.html_only, stripped.removed if stripped else False, author, own),
     )
     return ParseResult(events=(event,))
 
@@ -130,11 +130,13 @@ def _created_at(msg: Message, headers: Mapping[str, str] | None, clock: Clock) -
     return received_date(msg) or clock.now()
 
 
-def _extra(msg: Message, html_only: bool, quotes_removed: bool, author: Author) -> dict[str, Any]:
+def _extra(
+    msg: Message, html_only: bool, quotes_removed: bool, author: Author, own: str
+) -> dict[str, Any]:
     extra: dict[str, Any] = {}
-    reply_to = addresses(msg, "Reply-To")
-    if reply_to and reply_to[0][1] != author.external_id:
-        extra["reply_to"] = reply_to[0][1]  # where answers must go
+    reply_to = reply_addresses(msg, own)
+    if reply_to and reply_to != [author.external_id]:
+        extra[REPLY_TO_KEY] = ", ".join(reply_to)  # where answers must go (not the From)
     cc = [address for _, address in addresses(msg, "Cc")]
     if cc:
         extra["cc"] = cc
@@ -153,6 +155,13 @@ def _extra(msg: Message, html_only: bool, quotes_removed: bool, author: Author) 
     if subject_key:
         extra["thread_subject"] = subject_key  # for clients that send no threading headers
     return extra
+
+
+def reply_addresses(msg: Message, own: str = "") -> list[str]:
+    """The Reply-To addresses (a mailing list, a ticket form's submitter, a shared inbox), in
+    order, once each; never the account's own address (that would answer ourselves)."""
+    found = [address for _, address in addresses(msg, "Reply-To") if address != own]
+    return list(dict.fromkeys(found))
 
 
 def thread_subject(subject: str | None) -> str | None:
