@@ -146,6 +146,29 @@ def basic(user: str, password: str) -> str:
 )
 def test_webhook_token(trustpilot: TrustpilotAdapter, headers: dict[str, str], ok: bool) -> None:
     assert trustpilot.verify(headers, b"{}") is ok
+    assert trustpilot.verify_request(headers, b"{}", {}) is ok
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "ok"),
+    [
+        ({"token": "hook-token-123"}, {}, True),
+        ({"token": "hook-token-12"}, {}, False),
+        ({"token": ""}, {}, False),
+        ({"Token": "hook-token-123"}, {}, False),  # the parameter is named exactly
+        ({"token": "guess"}, {"authorization": basic("trustpilot", "hook-token-123")}, True),
+    ],
+)
+def test_webhook_token_in_the_url(
+    trustpilot: TrustpilotAdapter, query: dict[str, str], headers: dict[str, str], ok: bool
+) -> None:
+    assert trustpilot.verify_request(headers, b"{}", query) is ok
+
+
+def test_no_configured_token_accepts_nothing(http: httpx.Client, clock: FrozenClock) -> None:
+    adapter = TrustpilotAdapter(TrustpilotConfig(), http, clock=clock)
+    assert not adapter.verify_request({}, b"{}", {"token": ""})
+    assert not adapter.verify_request({"authorization": basic("trustpilot", "")}, b"{}", {})
 
 
 def token(value: str = "tok-1", expires_in: int = 3600) -> dict[str, object]:

@@ -17,7 +17,7 @@ from heedful.services.channel_accounts import configure_channel_account
 from heedful.services.workspaces import add_channel_account, create_workspace
 from heedful.store.crypto import SecretBox
 from heedful.store.db import Database
-from heedful.store.tables import ChannelAccount, Message
+from heedful.store.tables import ChannelAccount, Message, RawEvent
 from heedful.web.app import create_app
 from tests.channels.conftest import payload
 
@@ -62,6 +62,57 @@ def test_trustpilot_review_webhook_with_the_shared_token(
 
     (review,) = stored(db)
     assert (review.kind, review.external_id) == ("review", "62c8968be77911f2449e9f74")
+
+
+def test_trustpilot_webhook_with_the_token_in_the_url(
+    db: Database, settings: Settings, clock: FrozenClock, app_client: TestClient
+) -> None:
+    account_id = connect(db, settings, clock, "trustpilot", {"webhook_token": "tp-token-123"})
+    body = payload("reviews", "lindar_tp__trustpilot-review-events.json").read_bytes()
+    url = f"/webhooks/trustpilot/{account_id}"
+
+    refused = [
+        app_client.post(url, content=body, params=params).status_code
+        for params in ({"token": "tp-token-12"}, {"token": ""}, {"other": "tp-token-123"})
+    ]
+    by_header = app_client.post(
+        url, content=body, headers={"X-Heedful-Webhook-Token": "tp-token-123"}
+    )
+    by_query = app_client.post(url, content=body, params={"token": "tp-token-123"})
+    app_client.app.state.jobs.run_pending()  # type: ignore[attr-defined]
+
+    assert refused == [401, 401, 401]
+    assert (by_header.status_code, by_header.json()) == (
+        200,
+        {"received": True, "duplicate": False},
+    )
+    assert (by_query.status_code, by_query.json()) == (200, {"received": True, "duplicate": True})
+    (review,) = stored(db)
+    assert review.external_id == "62c8968be77911f2449e9f74"
+    with db.session() as session:
+        (raw,) = session.scalars(select(RawEvent))
+    assert "tp-token-123" not in json.dumps(raw.headers)  # the secret is not kept at rest
+
+
+def test_the_access_log_never_shows_a_webhook_token() -> None:
+    import logging
+
+    from heedful.web.api.webhooks import RedactQueryTokens
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", "/webhooks/trustpilot/7?a=1&token=tp-token-123&b=2", "1.1", 200),
+        None,
+    )
+
+    assert RedactQueryTokens().filter(record)
+    assert record.getMessage() == (
+        '127.0.0.1:5000 - "POST /webhooks/trustpilot/7?a=1&token=[redacted]&b=2 HTTP/1.1" 200'
+    )
 
 
 def test_generic_webhook_signed_and_fresh(

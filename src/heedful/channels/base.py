@@ -165,6 +165,14 @@ class ChannelAdapter(Generic[ConfigT]):
         """True when a webhook request really comes from the platform."""
         raise Unsupported(f"{self.slug} receives no webhooks")
 
+    def verify_request(
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]
+    ) -> bool:
+        """:meth:`verify` given the request's query parameters too, for a platform whose
+        webhook URL carries the shared secret (``?token=``). What the webhook endpoint calls;
+        the default ignores the query."""
+        return self.verify(headers, body)
+
     def answer_challenge(self, query: Mapping[str, str]) -> WebhookChallenge:
         """Answer the platform's webhook handshake (a GET with a challenge in the query)."""
         raise Unsupported(f"{self.slug} has no webhook handshake")

@@ -66,8 +66,11 @@ log = logging.getLogger("heedful.webhooks")
 RAW = table_of(RawEvent)
 ACCOUNT = table_of(ChannelAccount)
 PENDING, PROCESSED, QUARANTINED, FAILED = "pending", "processed", "quarantined", "failed"
-# Request headers never stored: credentials of the caller, not facts about the event.
-DROPPED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+# Request headers never stored: credentials of the caller (Basic/Bearer, cookies, a shared
+# webhook token), not facts about the event.
+DROPPED_HEADERS = frozenset(
+    {"authorization", "cookie", "proxy-authorization", "x-heedful-webhook-token"}
+)
 MAX_HEADER_CHARS = 2000
 LEASE = timedelta(minutes=2)  # a leased row is this worker's for this long
 RETRY_BASE = timedelta(seconds=5)  # a body the platform could not complete: first retry

@@ -27,8 +27,10 @@ from heedful.clock import Clock
 from heedful.domain import Visibility
 from heedful.errors import PermanentFailure, Unsupported
 
-# The web layer copies ``?token=`` from the subscription URL into this header.
+# The shared token may come in this header too (a proxy in front of Heedful that authenticates
+# Trustpilot itself and passes the token on). Never stored with the raw body.
 TOKEN_HEADER = "X-Heedful-Webhook-Token"  # noqa: S105 - a header name, not a secret
+TOKEN_PARAM = "token"  # noqa: S105 - the subscription URL's query parameter name
 
 
 class TrustpilotAdapter(ChannelAdapter[TrustpilotConfig]):
@@ -52,12 +54,23 @@ class TrustpilotAdapter(ChannelAdapter[TrustpilotConfig]):
         return parse_payload(body)
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
-        """Trustpilot signs nothing: the subscription URL carries a shared token, given either
-        as HTTP Basic credentials (any user, the token as password) or as ``?token=``."""
+        """Trustpilot signs nothing: the subscription URL carries a shared token. Here, as
+        HTTP Basic credentials (any user, the token as password) or in ``TOKEN_HEADER``;
+        :meth:`verify_request` also accepts it as ``?token=``. Compared in constant time."""
         expected = self.config.webhook_token.get_secret_value()
         if secrets_equal(expected, header(headers, TOKEN_HEADER)):
             return True
         return secrets_equal(expected, _basic_password(header(headers, "Authorization")))
+
+    def verify_request(
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]
+    ) -> bool:
+        """Either way Trustpilot can authenticate: the token in the URL's query
+        (``…/webhooks/trustpilot/7?token=<webhook_token>``), or as :meth:`verify` reads it."""
+        expected = self.config.webhook_token.get_secret_value()
+        if secrets_equal(expected, query.get(TOKEN_PARAM)):
+            return True
+        return self.verify(headers, body)
 
     def poll(self, cursor: Mapping[str, Any]) -> PollResult:
         if not (self.config.business_unit_id and self.config.username):

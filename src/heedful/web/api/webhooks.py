@@ -11,6 +11,7 @@ the ``webhooks.process`` job (see :mod:`heedful.services.webhooks`).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from heedful.workers.webhooks import nudge
 log = logging.getLogger("heedful.webhooks")
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*")
 
 router = APIRouter(tags=["webhooks"])
 
@@ -47,12 +49,34 @@ def webhook_app(parent: FastAPI) -> FastAPI:
     """The webhook endpoints as an app of their own, sharing ``parent``'s database, clock,
     job queue and channel directory."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    redact_query_tokens(logging.getLogger("uvicorn.access"))
     db, clock = parent.state.db, parent.state.clock
     app.state.deps = _Deps(
         db, clock, parent.state.jobs, parent.state.channels, RawEventSpool(db, clock)
     )
     app.include_router(router)
     return app
+
+
+class RedactQueryTokens(logging.Filter):
+    """The access log prints each request's path with its query: a webhook URL's
+    ``?token=`` (Trustpilot's shared secret) is shown as ``token=[redacted]``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(a, str) and "token=" in a for a in args):
+            record.args = tuple(
+                TOKEN_IN_QUERY.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in args
+            )
+        if isinstance(record.msg, str) and "token=" in record.msg:
+            record.msg = TOKEN_IN_QUERY.sub(r"\1[redacted]", record.msg)
+        return True
+
+
+def redact_query_tokens(logger: logging.Logger) -> None:
+    """Add :class:`RedactQueryTokens` to ``logger`` (once)."""
+    if not any(isinstance(f, RedactQueryTokens) for f in logger.filters):
+        logger.addFilter(RedactQueryTokens())
 
 
 def _deps(request: Request) -> _Deps:
@@ -71,11 +95,19 @@ async def receive_webhook(channel: str, account_id: int, request: Request) -> Re
     if len(body) > MAX_BODY_BYTES:
         return _problem(413, "body too large")
     headers = dict(request.headers)
-    return await run_in_threadpool(_receive, _deps(request), channel, account_id, headers, body)
+    query = dict(request.query_params)
+    return await run_in_threadpool(
+        _receive, _deps(request), channel, account_id, headers, body, query
+    )
 
 
 def _receive(
-    deps: _Deps, channel: str, account_id: int, headers: dict[str, str], body: bytes
+    deps: _Deps,
+    channel: str,
+    account_id: int,
+    headers: dict[str, str],
+    body: bytes,
+    query: dict[str, str],
 ) -> Response:
     # Read and verify outside any write: only storing the body waits for the writer, and it
     # is stored with the other requests that arrived meanwhile (RawEventSpool).
@@ -85,7 +117,7 @@ def _receive(
             return found
         account, adapter = found
         ref = AccountRef(account.id, account.workspace_id, account.channel)
-    if not _verified(adapter, headers, body):
+    if not _verified(adapter, headers, body, query):
         return _problem(401, "signature check failed")
     raw_id = deps.spool.store(ref, headers, body)
     workspace_id = ref.workspace_id
@@ -129,9 +161,11 @@ def _account_and_adapter(
     return account, adapter
 
 
-def _verified(adapter: ChannelAdapter[Any], headers: dict[str, str], body: bytes) -> bool:
+def _verified(
+    adapter: ChannelAdapter[Any], headers: dict[str, str], body: bytes, query: dict[str, str]
+) -> bool:
     try:
-        return adapter.verify(headers, body)
+        return adapter.verify_request(headers, body, query)
     except (Unsupported, InputRejected, AuthFailed):
         return False
     except Exception:  # a bug in a signature check must not open the door
