@@ -149,3 +149,29 @@ def test_an_instagram_comment_offers_its_one_private_reply(
         requests = [item.request for item in session.scalars(select(OutboxItem))]
     assert {"recipient": None, "comment_id": "123456789"}.items() <= requests[-1].items()
     assert len(requests) == 2  # the public acknowledgement, then the private reply
+
+
+def test_the_composer_says_when_a_reply_goes_to_the_reply_to_address(
+    as_agent: Callable[[str], Browser], world: World, db: Database, clock: FrozenClock
+) -> None:
+    from heedful.channels.email.adapter import EmailAdapter
+    from heedful.channels.email.config import EmailConfig
+    from heedful.services.pipeline import receive
+
+    raw = shared_data("payloads", "email", "flanker__from-encoding.eml").read_bytes()
+    events = EmailAdapter(EmailConfig(address="care@acme.example"), clock=clock).parse(raw)
+    with db.write() as session:
+        workspace = session.get(Workspace, world.a_id)
+        assert workspace is not None
+        add_channel_account(
+            session, workspace, channel="email", external_id="care@acme.example", clock=clock
+        )
+        receive(session, world.a_id, list(events.events), clock=clock)
+        conversation = session.scalars(
+            select(Conversation.id).where(Conversation.channel == "email")
+        ).one()
+
+    page = as_agent("anna").get(f"/conversations/{conversation}").text
+
+    assert "Your reply goes to new-httpd@apache.org" in page
+    assert 'id="private-window"' not in page  # e-mail has no messaging window

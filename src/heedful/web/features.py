@@ -292,6 +292,26 @@ def private_window_info(
     )
 
 
+def reply_address_note(session: Session, conversation: Conversation) -> str | None:
+    """Where a reply goes when the customer's latest message asked for answers elsewhere (an
+    e-mail's Reply-To: a mailing list, a web form): said in the composer, never a surprise."""
+    from heedful.services.reply_addresses import reply_address
+
+    latest = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.direction == "in")
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    ).first()
+    address = reply_address(session, latest) if latest is not None else None
+    if address is None:
+        return None
+    return (
+        f"Your reply goes to {address}: the customer's last message asked for answers there "
+        "(Reply-To), not to its sender"
+    )
+
+
 def require_private_window(session: Session, conversation: Conversation, clock: Clock) -> None:
     """Refuse (``ReplyWindowClosed``) before anything is written, e.g. the public
     acknowledgement of "take it offline", when the private message could not follow."""

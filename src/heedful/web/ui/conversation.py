@@ -97,6 +97,7 @@ def page_context(
         "signature_public": features.signature_for(workspace, agent, conversation.channel, True),
         "signature_private": features.signature_for(workspace, agent, conversation.channel, False),
         "private_window": features.private_window_info(session, workspace, conversation, clock),
+        "reply_address": features.reply_address_note(session, conversation),
         "coach": features.coach_available(),
         "help_suggestions": help_suggestions,
         "similar_rendered": similar,
