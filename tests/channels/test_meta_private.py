@@ -241,6 +241,7 @@ def test_a_comment_older_than_7_days_gets_no_private_reply(
     text = str(refused.value)
     assert "has not written to this account privately" in text
     assert "older than 7 days" in text
+    assert "reply in public" in text  # the comment can still be answered under it
     assert refused.value.closed_at is None  # no messaging window ever opened
     assert graph.requests == []
 

@@ -86,6 +86,7 @@ def test_after_the_window_the_private_option_is_off_and_sending_is_refused(
     assert "Private messages are not possible now" in page
     assert "24-hour window for private messages closed at 13 Mar 2016 06:29 UTC" in page
     assert "human-agent tag (up to 7 days) is not used by Heedful" in page
+    assert "wait for the customer to write again" in page  # a DM thread: nothing public
 
     form = anna.post(
         f"/conversations/{conversation}/reply",

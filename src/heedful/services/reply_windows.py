@@ -102,7 +102,8 @@ def private_window(
             "after that, only once the customer writes back",
             via=comment,
         )
-    return _closed(caps.reply_window, last.created_at if last else None, why_not)
+    public = _has_public_inbound(session, conversation)
+    return _closed(caps.reply_window, last.created_at if last else None, why_not, public=public)
 
 
 def require_private_window(window: PrivateWindow) -> PrivateWindow:
@@ -180,7 +181,8 @@ def require_delivery_window(
     )
     if last is not None and last + caps.reply_window <= now:
         raise ReplyWindowClosed(
-            _closed(caps.reply_window, last, None).reason, closed_at=last + caps.reply_window
+            _closed(caps.reply_window, last, None, public=False).reason,
+            closed_at=last + caps.reply_window,
         )
 
 
@@ -273,8 +275,24 @@ def _answered_privately(session: Session, comment: Message) -> bool:
     return found is not None
 
 
-def _closed(window: timedelta, last: datetime | None, why_not: str | None) -> PrivateWindow:
-    """``last``: when the customer last wrote privately (None: never)."""
+def _has_public_inbound(session: Session, conversation: Conversation) -> bool:
+    found = session.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.direction == Direction.INBOUND.value,
+            Message.visibility == Visibility.PUBLIC.value,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _closed(
+    window: timedelta, last: datetime | None, why_not: str | None, *, public: bool = True
+) -> PrivateWindow:
+    """``last``: when the customer last wrote privately (None: never); ``public``: the
+    conversation has a public message to answer instead."""
     span = _span(window)
     if last is not None:
         closed_at = as_utc(last) + window
@@ -289,7 +307,12 @@ def _closed(window: timedelta, last: datetime | None, why_not: str | None) -> Pr
             "the customer has not written to this account privately, and the platform only "
             f"allows private messages within {span} of the customer's own"
         )
-    parts = [reason, why_not, "reply in public, or wait for the customer to write privately"]
+    advice = (
+        "reply in public, or wait for the customer to write privately"
+        if public
+        else "wait for the customer to write again"
+    )
+    parts = [reason, why_not, advice]
     text = "; ".join(p for p in parts if p) + f". {HUMAN_AGENT_NOTE}."
     return PrivateWindow(PrivateReach.CLOSED, None, text, closed_at=closed_at)
 
