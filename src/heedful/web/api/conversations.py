@@ -211,7 +211,14 @@ def create_note(
 @router.post(
     "/conversations/{conversation_id}/replies",
     status_code=201,
-    responses=NOT_FOUND,
+    responses={
+        **NOT_FOUND,
+        409: {
+            "model": Problem,
+            "description": "A private message the platform would refuse now: the customer's "
+            "messaging window (e.g. Messenger's 24 hours) is closed; the detail says why",
+        },
+    },
     summary="Send a reply (public) or a private message, signed by you",
 )
 def create_reply(
