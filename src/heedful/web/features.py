@@ -435,8 +435,8 @@ def sentiment_choices() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class SlaBadge:
-    state: str  # on_track | at_risk | breached (the care workflow's SlaStatus values)
-    label: str  # "23 min left", "breached 2 h 05 ago"
+    state: str  # on_track | at_risk | breached | paused | met (the care workflow's SlaStatus)
+    label: str  # "23 min left", "breached 2 h 05 ago", "missed by 2 h", "met", "paused"
     metric: str
 
 
@@ -483,8 +483,19 @@ def _badges(states: dict[int, dict[str, Any]]) -> dict[int, SlaBadge]:
     badges = {}
     for cid, sla in states.items():
         left = int(sla["remaining_seconds"])
-        label = f"{duration(left)} left" if left >= 0 else f"breached {duration(-left)} ago"
-        badges[cid] = SlaBadge(str(sla["status"]), label, str(sla["metric"]).replace("_", " "))
+        status = str(sla["status"])
+        running = sla.get("due_at") is not None  # a stopped clock has no due time
+        if status == "met":
+            label = "met"
+        elif status == "paused":
+            label = "paused: waiting on the customer"
+        elif status == "breached" and not running:
+            label = f"missed by {duration(-left)}"  # answered or resolved, but late
+        elif left >= 0:
+            label = f"{duration(left)} left"
+        else:
+            label = f"breached {duration(-left)} ago"
+        badges[cid] = SlaBadge(status, label, str(sla["metric"]).replace("_", " "))
     return badges
 
 
