@@ -1,8 +1,10 @@
 """``dismissive``: the draft argues with or belittles the customer's feelings ("that's a bit
 harsh", "calm down", "we disagree with your comment"), apologises for their feelings instead
-of the problem ("sorry you feel that way"), lectures ("as we already said"), is sarcastic, or
-is curt with someone who is upset ("Noted."). The "harsh" example is from a real mobile
-operator's reply to an angry customer with more followers than the brand (see PRODUCT.md).
+of the problem ("sorry you feel that way"), lectures ("as we already said", "if you read our
+terms"), dismisses their view ("that's your opinion", "we find that hard to believe"), is
+sarcastic, or is curt with someone who is upset ("Noted."). The "harsh" example is from a real
+mobile operator's reply to an angry customer with more followers than the brand (see
+PRODUCT.md).
 
 Besides its phrases the rule has a learned model (:mod:`heedful.coach.learned`): when no phrase
 matches and the model's probability reaches the rule's threshold, it flags the sentence the
@@ -246,6 +248,82 @@ CUES = (
         "Reads as sarcastic.",
         "Drop the irony: in public it reads as mocking the customer.",
         quoted_ok=False,
+    ),
+    Cue(
+        rx(
+            r"\b(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+(?:just\s+|only\s+|simply\s+|merely\s+)?"
+            r"your\s+(?:own\s+)?(?:opinion|view|perception|interpretation|perspective)\b"
+            r"|\b(?:everyone|everybody|you)(?:'s|\s+is|\s+are|'re)\s+(?:of\s+course\s+)?entitled\s+to"
+            r"\s+(?:their|your|an|his|her)\s+(?:own\s+)?opinions?\b"
+            r"|\bagree\s+to\s+disagree\b"
+            r"|\b(?:we|i)\s+(?:find|found)\s+(?:that|this|it|your\s+\w+)\s+(?:very\s+|quite\s+)?"
+            r"(?:hard|difficult)\s+to\s+believe\b"
+            r"|\b(?:we|i)\s+(?:won't|will\s+not|shan't|refuse\s+to)\s+apologi[sz]e\b"
+            r"|\bnot\s+(?:a\s+)?(?:fair|accurate)\s+(?:way\s+(?:to\s+(?:describe|put|say)|of\s+"
+            r"(?:describing|putting))|description|representation|characteri[sz]ation)\b"
+            r"|\b[\w-]+\s+is\s+(?:a\s+|quite\s+a\s+|a\s+(?:very|rather|pretty)\s+)(?:strong|harsh"
+            r"|serious|big|loaded)\s+(?:word|term|accusation|allegation|thing\s+to\s+say)\b"
+            r"|\bthe\s+(?:meter|system|computer|data|numbers|records|tracking|camera|cctv|figures)"
+            r"\s+(?:doesn't|don't|does\s+not|do\s+not|never)\s+lie\b"
+            r"|\bi\s+think\s+you'll\s+find\b"
+            r"|\b(?:that|this|it)\s+(?:doesn't|does\s+not)\s+sound\s+like\s+(?:our|us|the\s+\w+\s+we)\b"
+            r"|\b(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+not\s+what\s+(?:our|the)\s+(?:[\w-]+\s+)?"
+            r"(?:records?|logs?|system|tracking|data|driver|engineer|staff|team|agent|crew)\s+"
+            r"(?:shows?|says?|said|has\s+reported|reported|recorded|told\s+us)"
+            r"|\byou\s+(?:may|might|must)\s+have\s+(?:misunderstood|misheard|misread|got\s+confused)"
+            r"|\b(?:we|i)(?:'d|\s+would|'ll|\s+will)\s+need\s+(?:some\s+)?(?:proof|evidence)\s+"
+            r"(?:before|of\s+that|that\s+(?:this|it)\s+happened)"
+            r"|\bthere(?:'s|\s+is)\s+no\s+(?:reason|need)\s+to\s+(?:be|get|feel)\s+(?:so\s+)?(?:upset"
+            r"|angry|annoyed|worked\s+up|cross|irate)"
+            r"|\b(?:is|are|was|were|it's)\s+clearly\s+(?:stated|shown|marked|displayed|explained"
+            r"|written|signposted|labelled|labeled)\b"
+        ),
+        "Argues with the customer's account or feelings in public.",
+        _ARGUE_SUGGESTION,
+        unless_before=rx(r"(?:\bnot|n't|\bnever|\bif|\bwhether)\b[^.!?]{0,20}$"),
+        unless_sentence=rx(r"\?\s*$"),
+    ),
+    Cue(
+        rx(
+            r"\bif\s+you(?:\s+had|'d|\s+would\s+have)\s+(?:read|checked|looked\s+at|bothered\s+to"
+            r"\s+(?:read|check))\b"
+            r"|\bif\s+you\s+(?:read|bothered\s+to\s+read)\s+(?:our|the|your)\s+(?:[\w&-]+\s+){0,2}?"
+            r"(?:terms|t\s*&\s*cs?|ts\s+and\s+cs|conditions|small\s+print|fine\s+print|contract"
+            r"|policy)\b"
+            r"|\bas\s+(?:we|i)\s+(?:(?:have|'ve)\s+)?(?:already\s+)?(?:told|explained\s+to|informed"
+            r"|advised)\s+you\s+(?:yesterday|last\s+(?:week|time|month)|on\s+the\s+phone"
+            r"|in\s+(?:our|my)\s+(?:last|previous|earlier)\s+\w+)"
+            r"|\bas\s+(?:(?:we|i)(?:'ve|\s+have)\s+)?(?:already\s+)?explained\s+to\s+(?:you|other"
+            r"\s+\w+)\b"
+        ),
+        "Lectures the customer: what they should have read or were already told.",
+        "Say it again kindly, as if for the first time, and add something new that helps.",
+    ),
+    Cue(
+        rx(
+            r"\b(?:no\s+need\s+(?:for|to\s+use)\s+(?:the\s+|all\s+the\s+)?(?:capitals|caps|all\s+caps"
+            r"|name-calling|name\s+calling)|(?:please\s+)?stop\s+(?:using\s+)?(?:capitals|caps"
+            r"|name-calling|typing\s+in\s+caps))\b"
+            r"|\b(?:shouting|capitals|caps|name-calling|name\s+calling|swearing|insults|abuse"
+            r"|being\s+rude|threats)\s+(?:at\s+(?:us|me|the\s+team|our\s+\w+)\s+)?(?:won't|will"
+            r"\s+not|isn't\s+going\s+to|is\s+not\s+going\s+to|doesn't|does\s+not|won't\s+ever)"
+            r"\s+(?:help|get|make|speed|change|solve|resolve|fix|work)"
+        ),
+        "Polices the customer's tone.",
+        _FEELINGS_SUGGESTION,
+    ),
+    Cue(
+        rx(
+            r"\bcheer\s+up\b|\bsomeone(?:'s|\s+is)\s+(?:a\s+bit\s+)?(?:grumpy|having\s+a\s+bad\s+day"
+            r"|in\s+a\s+mood|cranky)|\btough\s+crowd\b|\bwe\s+aim\s+to\s+please\b"
+            r"|\bglad\s+you(?:'re|\s+are)\s+enjoying\b|\bgood\s+things\s+come\s+to\s+those"
+            r"|\bworth\s+the\s+wait\b"
+            r"|(?:^|[.!]\s*)(?:please\s+)?be\s+patient\b(?!\s+with\s+yourself)"
+        ),
+        "Reads as sarcastic or flippant to someone who is upset.",
+        "Drop the irony: in public it reads as mocking the customer.",
+        when=customer_upset,
+        unless_before=rx(r"(?:\bnot|n't|\bnever|\bhope)\b[^.!?]{0,20}$"),
     ),
     Cue(
         rx(r"\b(?:lol|lmao|lmfao|rofl|haha+|hehe+)\b|😂|🤣|😆"),
