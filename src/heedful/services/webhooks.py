@@ -580,9 +580,13 @@ def pending_workspaces(session: Session) -> list[int]:
     return [int(workspace_id) for (workspace_id,) in rows]
 
 
-def any_pending(session: Session) -> bool:
-    """Whether any raw event waits to be processed (stops at the first)."""
-    return session.scalar(select(RAW.c.id).where(RAW.c.status == PENDING).limit(1)) is not None
+def live_traffic(session: Session, *, now: datetime, within: timedelta) -> bool:
+    """Whether webhook bodies wait to be processed or arrived in the last ``within`` (two
+    indexed probes, each stopping at the first row)."""
+    probes = (RAW.c.status == PENDING, RAW.c.received_at >= now - within)
+    return any(
+        session.scalar(select(RAW.c.id).where(probe).limit(1)) is not None for probe in probes
+    )
 
 
 def count_pending(session: Session) -> int:

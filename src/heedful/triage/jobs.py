@@ -103,24 +103,25 @@ def triage_ids(
     return len(pending)
 
 
-# While live traffic waits to be stored, the refine (the network, which takes every core it
-# is given) takes small bites: a webhook burst gets the CPU, and the refine is not starved by a
-# stream that never stops.
+# While webhook traffic flows (bodies waiting, or arrived in the last BUSY_WINDOW), the refine
+# (the network, which takes every core it is given) takes small bites: a burst gets the CPU,
+# and the refine is not starved by a stream that never stops.
 BUSY_CHUNK = 16
+BUSY_WINDOW = timedelta(seconds=15)
 
 
 def sweep(ctx: JobContext, args: JobArgs) -> None:
     if triage_pending(ctx.db, clock=ctx.clock, stage="fast") == 0:
-        limit = BUSY_CHUNK if live_traffic_waiting(ctx.db) else None
+        limit = BUSY_CHUNK if live_traffic_waiting(ctx.db, ctx.clock) else None
         triage_pending(ctx.db, clock=ctx.clock, stage="full", limit=limit)
 
 
-def live_traffic_waiting(db: Database) -> bool:
-    """Whether webhook bodies are waiting to be stored (one indexed probe)."""
-    from heedful.services.webhooks import any_pending  # services import triage: not at load
+def live_traffic_waiting(db: Database, clock: Clock) -> bool:
+    """Whether webhook traffic flows (see BUSY_CHUNK)."""
+    from heedful.services.webhooks import live_traffic  # services import triage: not at load
 
     with db.session() as session:
-        return any_pending(session)
+        return live_traffic(session, now=clock.now(), within=BUSY_WINDOW)
 
 
 def refine(ctx: JobContext, args: JobArgs) -> None:
