@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -47,6 +47,11 @@ from heedful.store.tables import (
 MAX_TEXT_CHARS = 100_000
 MAX_ID_CHARS = 255
 QUERY_CHUNK = 20_000
+
+# Enum members read as module constants: ``Direction.INBOUND`` goes through the enum's
+# descriptor on every access, and the hot loops below read them once per event.
+INBOUND = Direction.INBOUND
+OUTBOUND = Direction.OUTBOUND
 
 MESSAGE = table_of(Message)
 CONVERSATION = table_of(Conversation)
@@ -197,10 +202,19 @@ def chunked(values: Sequence[Any], size: int = QUERY_CHUNK) -> Iterator[Sequence
         yield values[start : start + size]
 
 
-@dataclass
-class _Identity:
+class _Identity(NamedTuple):
     id: int
     contact_id: int
+
+
+class _IdentityRow(NamedTuple):
+    """A stored identity, as far as an upsert needs it."""
+
+    id: int
+    contact_id: int
+    handle: str | None
+    display_name: str | None
+    followers: int | None
 
 
 @dataclass
@@ -228,7 +242,8 @@ class _Batch:
         fresh = self._drop_repeats_in_batch(fresh)
         if not fresh:
             return self.result
-        lock_keys(self.session, self.ws, self._lock_keys(fresh))
+        # every fresh event brings its own message key, so a batch this big locks the scope
+        lock_keys(self.session, self.ws, self._lock_keys(fresh), at_least=len(fresh))
         fresh = self._drop_stored(fresh)
         if not fresh:
             return self.result
@@ -287,6 +302,8 @@ class _Batch:
 
     def _drop_stored(self, events: list[InboundEvent]) -> list[InboundEvent]:
         stored = self._existing_message_ids({(e.channel, e.external_id) for e in events})
+        if not stored:  # the usual case in an import: nothing to filter, no edits
+            return events
         fresh = [e for e in events if (e.channel, e.external_id) not in stored]
         self.result.duplicates += len(events) - len(fresh)
         edits = [e for e in events if (e.channel, e.external_id) in stored and is_edit(e)]
@@ -335,25 +352,27 @@ class _Batch:
     def _upsert_identities(self, events: list[InboundEvent]) -> dict[tuple[str, str], _Identity]:
         latest: dict[tuple[str, str], InboundEvent] = {}
         for e in events:
-            if e.direction is Direction.INBOUND:
+            if e.direction is INBOUND:
                 latest[(e.channel, e.author.external_id)] = e  # sorted: the newest wins
         known = self._load_identities(set(latest))
         missing = [key for key in latest if key not in known]
         if missing:
-            self._create_identities([latest[key] for key in missing])
-            known.update(self._load_identities(set(missing)))
+            known.update(self._create_identities(missing, [latest[key] for key in missing]))
+            lost = {key for key in missing if key not in known}
+            if lost:  # another writer created these first: read theirs
+                known.update(self._load_identities(lost))
         self._refresh_identities(latest, known)
-        return {key: _Identity(row["id"], row["contact_id"]) for key, row in known.items()}
+        return {key: _Identity(row.id, row.contact_id) for key, row in known.items()}
 
-    def _load_identities(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-        found: dict[tuple[str, str], Any] = {}
+    def _load_identities(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], _IdentityRow]:
+        found: dict[tuple[str, str], _IdentityRow] = {}
         for channel, ids in _group_by_channel(keys).items():
             for part in chunked(ids):
                 rows = self.session.execute(
                     select(
+                        IDENTITY.c.external_id,
                         IDENTITY.c.id,
                         IDENTITY.c.contact_id,
-                        IDENTITY.c.external_id,
                         IDENTITY.c.handle,
                         IDENTITY.c.display_name,
                         IDENTITY.c.followers,
@@ -362,11 +381,16 @@ class _Batch:
                         IDENTITY.c.channel == channel,
                         in_values(self.session, IDENTITY.c.external_id, part, name="vals"),
                     )
-                ).mappings()
-                found.update({(channel, row["external_id"]): row for row in rows})
+                )
+                for external_id, *values in rows:
+                    found[(channel, external_id)] = _IdentityRow(*values)
         return found
 
-    def _create_identities(self, events: list[InboundEvent]) -> None:
+    def _create_identities(
+        self, keys: list[tuple[str, str]], events: list[InboundEvent]
+    ) -> dict[tuple[str, str], _IdentityRow]:
+        """Create an identity and its contact per event; returns the identities this writer
+        created, as stored (no need to read them back)."""
         contact_ids = allocate_ids(self.session, CONTACT, len(events))
         insert_rows(
             self.session,
@@ -399,26 +423,44 @@ class _Batch:
             ],
             ("workspace_id", "channel", "external_id"),
         )
-        orphans = [
-            cid for iid, cid in zip(identity_ids, contact_ids, strict=True) if iid not in inserted
-        ]
+        created: dict[tuple[str, str], _IdentityRow] = {}
+        orphans = []
+        for key, iid, cid, e in zip(keys, identity_ids, contact_ids, events, strict=True):
+            if iid in inserted:
+                a = e.author
+                created[key] = _IdentityRow(iid, cid, a.handle, a.display_name, a.followers)
+            else:
+                orphans.append(cid)
         if orphans:  # another writer created those identities first: drop our spare contacts
             self.session.execute(delete(CONTACT).where(CONTACT.c.id.in_(orphans)))
+        return created
 
     def _refresh_identities(
-        self, latest: dict[tuple[str, str], InboundEvent], known: dict[tuple[str, str], Any]
+        self,
+        latest: dict[tuple[str, str], InboundEvent],
+        known: dict[tuple[str, str], _IdentityRow],
     ) -> None:
         changes = []
         for key, event in latest.items():
             row = known[key]
             author = event.author
-            new = {
-                "handle": author.handle or row["handle"],
-                "display_name": author.display_name or row["display_name"],
-                "followers": author.followers if author.followers is not None else row["followers"],
-            }
-            if any(new[name] != row[name] for name in new):
-                changes.append({"_id": row["id"], **new, "updated_at": self.now})
+            handle = author.handle or row.handle
+            display_name = author.display_name or row.display_name
+            followers = author.followers if author.followers is not None else row.followers
+            if (
+                handle != row.handle
+                or display_name != row.display_name
+                or followers != row.followers
+            ):
+                changes.append(
+                    {
+                        "_id": row.id,
+                        "handle": handle,
+                        "display_name": display_name,
+                        "followers": followers,
+                        "updated_at": self.now,
+                    }
+                )
         if changes:
             self.session.execute(
                 update(IDENTITY)
@@ -438,11 +480,7 @@ class _Batch:
         """Channel account ids by (channel, account external id or handle). Outbound authors
         are the brand's own accounts and are created when first seen (imports)."""
         wanted = {(e.channel, e.account_ref) for e in events if e.account_ref}
-        outbound = {
-            (e.channel, e.author.external_id): e
-            for e in events
-            if e.direction is Direction.OUTBOUND
-        }
+        outbound = {(e.channel, e.author.external_id): e for e in events if e.direction is OUTBOUND}
         wanted |= set(outbound)
         if not wanted:
             return {}
@@ -502,11 +540,10 @@ class _Batch:
         conv_of = {key: (created[k] if k < 0 else k) for key, k in assignment.items()}
         inserted = self._insert_messages(events, conv_of, identities, accounts)
         self._merge(threader.merges())
-        touched = {
-            conv_of[(e.channel, e.external_id)]
-            for e in events
-            if (e.channel, e.external_id) in inserted
-        }
+        if len(inserted) == len(events):
+            touched = set(conv_of.values())
+        else:
+            touched = {conv_of[key] for key in inserted}
         empty_new = set(created.values()) - touched
         if empty_new:  # a racing writer stored all of their messages first
             self.session.execute(delete(CONVERSATION).where(CONVERSATION.c.id.in_(empty_new)))
@@ -550,8 +587,8 @@ class _Batch:
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
     ) -> tuple[Any, ...]:
-        inbound = [e for e in events if e.direction is Direction.INBOUND]
-        outbound = [e for e in events if e.direction is Direction.OUTBOUND]
+        inbound = [e for e in events if e.direction is INBOUND]
+        outbound = [e for e in events if e.direction is OUTBOUND]
         first_in = inbound[0].created_at if inbound else None
         contact = (
             identities[(inbound[0].channel, inbound[0].author.external_id)].contact_id
@@ -587,52 +624,54 @@ class _Batch:
         accounts: dict[tuple[str, str], int],
     ) -> dict[tuple[str, str], int]:
         ids = allocate_ids(self.session, MESSAGE, len(events))
-        rows = [
-            self._message_row(mid, e, conv_of, identities, accounts)
-            for mid, e in zip(ids, events, strict=True)
-        ]
+        # One tight loop (no call per row): at import scale this is the hottest Python code.
+        ws, now = self.ws, self.now
+        rows = []
+        for mid, e in zip(ids, events, strict=True):
+            channel = e.channel
+            if e.direction is INBOUND:
+                identity = identities.get((channel, e.author.external_id))
+                identity_id = identity.id if identity else None
+                account = None
+            else:
+                identity_id = None
+                account = accounts.get((channel, e.author.external_id))
+            if account is None and e.account_ref:
+                account = accounts.get((channel, e.account_ref))
+            raw_ref = e.raw_ref
+            rows.append(
+                (  # in MESSAGE_COLUMNS order; ``_value_``: the enum's string, without the
+                    # descriptor that ``.value`` goes through
+                    mid,
+                    ws,
+                    conv_of[(channel, e.external_id)],
+                    channel,
+                    account,
+                    e.external_id,
+                    e.in_reply_to,
+                    e.thread_ref,
+                    e.kind._value_,
+                    e.direction._value_,
+                    e.visibility._value_,
+                    identity_id,
+                    None,
+                    e.text,
+                    e.unsolicited,
+                    e.created_at,
+                    now,
+                    raw_ref[:500] if raw_ref else None,
+                )
+            )
         inserted = insert_rows_racing(
             self.session, MESSAGE, MESSAGE_COLUMNS, rows, ("workspace_id", "channel", "external_id")
         )
+        if len(inserted) == len(ids):
+            return {(e.channel, e.external_id): mid for mid, e in zip(ids, events, strict=True)}
         return {
             (e.channel, e.external_id): mid
             for mid, e in zip(ids, events, strict=True)
             if mid in inserted
         }
-
-    def _message_row(
-        self,
-        message_id: int,
-        e: InboundEvent,
-        conv_of: dict[tuple[str, str], int],
-        identities: dict[tuple[str, str], _Identity],
-        accounts: dict[tuple[str, str], int],
-    ) -> tuple[Any, ...]:
-        inbound = e.direction is Direction.INBOUND
-        identity = identities.get((e.channel, e.author.external_id)) if inbound else None
-        account = accounts.get((e.channel, e.author.external_id)) if not inbound else None
-        if account is None and e.account_ref:
-            account = accounts.get((e.channel, e.account_ref))
-        return (  # in MESSAGE_COLUMNS order
-            message_id,
-            self.ws,
-            conv_of[(e.channel, e.external_id)],
-            e.channel,
-            account,
-            e.external_id,
-            e.in_reply_to,
-            e.thread_ref,
-            e.kind.value,
-            e.direction.value,
-            e.visibility.value,
-            identity.id if identity else None,
-            None,
-            e.text,
-            e.unsolicited,
-            e.created_at,
-            self.now,
-            e.raw_ref[:500] if e.raw_ref else None,
-        )
 
     def _merge(self, merges: list[tuple[int, int]]) -> None:
         """Fold conversation ``loser`` into ``winner``: every row that points at the loser (in
@@ -692,7 +731,7 @@ class _Batch:
             conv = conv_of[key]
             if key not in inserted or conv not in wanted:
                 continue
-            if e.direction is Direction.INBOUND:
+            if e.direction is INBOUND:
                 contact_for.setdefault(
                     conv, identities[(e.channel, e.author.external_id)].contact_id
                 )
@@ -728,7 +767,7 @@ class _Batch:
         newest_in: dict[int, datetime] = {}
         for e in events:
             key = (e.channel, e.external_id)
-            if key in inserted and e.direction is Direction.INBOUND:
+            if key in inserted and e.direction is INBOUND:
                 conv = conv_of[key]
                 newest_in[conv] = max(newest_in.get(conv, e.created_at), e.created_at)
         rows = self.session.execute(
@@ -826,9 +865,12 @@ class _Threader:
 
     # union-find over conversation keys
     def find(self, key: int) -> int:
-        root = key
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
+        parent = self.parent
+        root = parent.get(key, key)
+        if root == key:  # most keys were never merged
+            return key
+        while parent.get(root, root) != root:
+            root = parent[root]
         while key != root:
             self.parent[key], key = root, self.parent.get(key, key)
         return root
@@ -872,7 +914,8 @@ class _Threader:
         waiting: dict[tuple[str, str], set[int]],
     ) -> None:
         key = (e.channel, e.external_id)
-        conv = self._conversation_of_parent(e, parents)
+        parent_key = (e.channel, e.in_reply_to) if e.in_reply_to else None
+        conv = None if parent_key is None else self._known(parents, parent_key)
         if conv is None and e.thread_ref:
             conv = self._known(threads, (e.channel, e.thread_ref))
         if conv is None:
@@ -880,12 +923,15 @@ class _Threader:
                 conv = self._known(parents, (e.channel, ref))
                 if conv is not None:
                     break
-        children = set(waiting.get(key, set())) | set(self.waiting.pop(key, []))
-        if conv is None and children:
-            conv = min(children, key=_merge_rank)
-        for child in children:
-            conv = self.union(conv, child) if conv is not None else child
-        if conv is None and e.direction is Direction.INBOUND and not e.in_reply_to:
+        stored_children = waiting.get(key)
+        batch_children = self.waiting.pop(key, None)
+        if stored_children or batch_children:
+            children = set(stored_children or set()) | set(batch_children or [])
+            if conv is None:
+                conv = min(children, key=_merge_rank)
+            for child in children:
+                conv = self.union(conv, child)
+        if conv is None and e.direction is INBOUND and parent_key is None:
             conv = self._open_conversation_within_window(e)
         if conv is None:
             conv = self.new_key()
@@ -893,8 +939,9 @@ class _Threader:
         self.assigned[key] = conv
         if e.thread_ref:
             threads.setdefault((e.channel, e.thread_ref), conv)
-        if e.in_reply_to and self._conversation_of_parent(e, parents) is None:
-            self.waiting[(e.channel, e.in_reply_to)].append(conv)
+        if parent_key is not None and parent_key not in self.assigned and parent_key not in parents:
+            # the parent is neither stored nor in this batch (yet): link it when it comes
+            self.waiting[parent_key].append(conv)
         self._note_activity(e, conv)
 
     def _known(self, mapping: dict[tuple[str, str], int], key: tuple[str, str]) -> int | None:
@@ -903,15 +950,8 @@ class _Threader:
         value = mapping.get(key)
         return self.find(value) if value is not None else None
 
-    def _conversation_of_parent(
-        self, e: InboundEvent, parents: dict[tuple[str, str], int]
-    ) -> int | None:
-        if not e.in_reply_to:
-            return None
-        return self._known(parents, (e.channel, e.in_reply_to))
-
     def _note_activity(self, e: InboundEvent, conv: int) -> None:
-        if e.direction is not Direction.INBOUND:
+        if e.direction is not INBOUND:
             return
         contact = self.identities[(e.channel, e.author.external_id)].contact_id
         slot = (contact, e.channel)
@@ -983,7 +1023,7 @@ class _Threader:
     def _load_open_conversations(self) -> None:
         contacts: dict[str, set[int]] = defaultdict(set)
         for e in self.events:
-            if e.direction is Direction.INBOUND and not e.in_reply_to:
+            if e.direction is INBOUND and not e.in_reply_to:
                 identity = self.identities[(e.channel, e.author.external_id)]
                 contacts[e.channel].add(identity.contact_id)
         for channel, ids in contacts.items():
@@ -1098,7 +1138,7 @@ def _first_account(
     events: Iterable[InboundEvent], accounts: dict[tuple[str, str], int]
 ) -> int | None:
     for e in events:
-        if e.direction is Direction.OUTBOUND:
+        if e.direction is OUTBOUND:
             found = accounts.get((e.channel, e.author.external_id))
             if found is not None:
                 return found

@@ -51,7 +51,7 @@ MAX_KEY_LOCKS = 400
 _SCOPE_GATE = 0  # the second half of the scope-wide lock (keys hash to non-zero 31-bit values)
 
 
-def lock_keys(session: Session, scope: int, keys: Iterable[str]) -> None:
+def lock_keys(session: Session, scope: int, keys: Iterable[str], *, at_least: int = 0) -> None:
     """Serialise concurrent writers on the same logical keys until the transaction ends.
 
     PostgreSQL, with transaction-scoped advisory locks taken in sorted order (no deadlocks):
@@ -62,8 +62,17 @@ def lock_keys(session: Session, scope: int, keys: Iterable[str]) -> None:
       small batches in flight and keeps the scope to itself, with a single lock, however many
       thousand keys it holds (the server's lock table is small).
     SQLite: nothing to do, a writer already holds the database's single write lock.
+
+    ``at_least``: how many distinct keys the caller knows ``keys`` holds; above
+    ``MAX_KEY_LOCKS`` the scope lock is taken without hashing every key of the batch.
     """
     if session.get_bind().dialect.name != "postgresql":
+        return
+    if at_least > MAX_KEY_LOCKS:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:scope, :gate)"),
+            {"scope": scope, "gate": _SCOPE_GATE},
+        )
         return
     hashed = sorted({(zlib.crc32(key.encode("utf-8")) & 0x7FFFFFFF) or 1 for key in keys})
     if not hashed:

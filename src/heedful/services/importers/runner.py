@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import BinaryIO, Self
+from typing import BinaryIO, NamedTuple, Self
 
 from heedful.clock import Clock
 from heedful.domain import InboundEvent
@@ -26,9 +26,9 @@ DEFAULT_BATCH_SIZE = 5000
 GROWING_TABLES = ("message", "conversation", "contact", "contact_identity")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One input row: an event, or the raw input and why it was refused."""
+class Row(NamedTuple):
+    """One input row: an event, or the raw input and why it was refused. (A named tuple, not a
+    frozen dataclass: an import builds one per row, and this is about twice as fast to build.)"""
 
     locator: str  # "row 17", "line 9"
     event: InboundEvent | None = None
@@ -156,6 +156,24 @@ def run_import(
 ) -> ImportReport:
     report = ImportReport()
     options = IngestOptions(window=window, source=source, actor="import", prevalidated=True)
+    with db.bulk_load():
+        _import_batches(db, workspace_id, rows, report, options, clock, batch_size, on_batch)
+        with db.write() as session:
+            search.index_pending(session)
+    return report
+
+
+def _import_batches(
+    db: Database,
+    workspace_id: int,
+    rows: Iterable[Row],
+    report: ImportReport,
+    options: IngestOptions,
+    clock: Clock,
+    batch_size: int,
+    on_batch: Callable[[ImportReport], None] | None,
+) -> None:
+    source = options.source
     analyze_at = 1
     for number, batch in enumerate(read_ahead(batched(rows, batch_size)), 1):
         report.rows_read += len(batch)
@@ -186,6 +204,3 @@ def run_import(
                 refresh_statistics(session, GROWING_TABLES)
         if on_batch is not None:
             on_batch(report)
-    with db.write() as session:
-        search.index_pending(session)
-    return report

@@ -14,25 +14,32 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
 from heedful.domain import Author, Direction, InboundEvent, MessageKind, Visibility
 from heedful.errors import InputRejected
 from heedful.services.importers.runner import FileReader, Row
-from heedful.services.ingest import MAX_TEXT_CHARS, validate_event
+from heedful.services.ingest import MAX_ID_CHARS, MAX_TEXT_CHARS, validate_event
 
 REQUIRED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
+PICKED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
 MONTHS = {
     m: i
     for i, m in enumerate(
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
+MONTH_DIGITS = {name: f"{number:02d}" for name, number in MONTHS.items()}
 MENTION = re.compile(r"@(\w{1,50})")
 TWEET_ID = re.compile(r"^\d{1,30}$")
 CHANNEL = "x"
 FIELD_LIMIT = 16 * 1024 * 1024  # one field may be huge (it is then quarantined, not fatal)
+# enum members read once (``MessageKind.REPLY`` goes through the enum's descriptor per access)
+REPLY, POST = MessageKind.REPLY, MessageKind.POST
+INBOUND, OUTBOUND = Direction.INBOUND, Direction.OUTBOUND
+PUBLIC = Visibility.PUBLIC
 
 
 def parse_twcs_time(value: str) -> datetime:
@@ -50,6 +57,27 @@ def parse_twcs_time(value: str) -> datetime:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _fast_twcs_time(value: str) -> datetime:
+    """:func:`parse_twcs_time` for the one layout TWCS files use, ``Tue Oct 31 22:10:47 +0000
+    2017``, rearranged for ``datetime.fromisoformat`` (C, about half the cost of splitting and
+    converting six numbers, at one call per row). Anything else, or anything it refuses, goes
+    to :func:`parse_twcs_time`, so the result (or the error) is always that function's."""
+    if (
+        len(value) == 30
+        and value[20:26] == "+0000 "
+        and value[3] == value[7] == value[10] == value[19] == " "
+        and value[13] == value[16] == ":"
+        and (month := MONTH_DIGITS.get(value[4:7])) is not None
+    ):
+        try:
+            return datetime.fromisoformat(
+                f"{value[26:]}-{month}-{value[8:10]}T{value[11:19]}+00:00"
+            )
+        except ValueError:
+            pass
+    return parse_twcs_time(value)
 
 
 def _tweet_id(value: str, column: str) -> str:
@@ -102,7 +130,10 @@ class TwcsReader(FileReader):
                 f"(found: {', '.join(names[:12])})"
             )
         self.width = len(names)
-        return {name: names.index(name) for name in REQUIRED}
+        columns = {name: names.index(name) for name in REQUIRED}
+        # the fields a row is made of, picked in one call (in this order)
+        self.pick = itemgetter(*(columns[c] for c in PICKED))
+        return columns
 
     def __iter__(self) -> Iterator[Row]:
         number = 0
@@ -123,33 +154,37 @@ class TwcsReader(FileReader):
             event = self._event(fields, locator)
         except InputRejected as exc:
             return Row(locator, raw=_raw(fields), reason=exc.reason)
-        reason = validate_event(event, MAX_TEXT_CHARS)
-        if reason is not None:
-            return Row(locator, raw=_raw(fields), reason=reason)
+        if not _surely_valid(event):
+            reason = validate_event(event, MAX_TEXT_CHARS)
+            if reason is not None:
+                return Row(locator, raw=_raw(fields), reason=reason)
         return Row(locator, event=event)
 
     def _event(self, fields: list[str], locator: str) -> InboundEvent:
-        if not fields or fields == [""]:
-            raise InputRejected("empty row")
         if len(fields) != self.width:
+            if not fields or fields == [""]:
+                raise InputRejected("empty row")
             raise InputRejected(f"row has {len(fields)} fields, the header has {self.width}")
-        if _has_surrogates("".join(fields)):
+        joined = "".join(fields)
+        if not joined.isascii() and _has_surrogates(joined):
             raise InputRejected("not valid UTF-8 text")
-        c = self.columns
-        tweet_id = _tweet_id(fields[c["tweet_id"]], "tweet_id")
-        author = fields[c["author_id"]].strip()
+        tweet_raw, author_raw, inbound_raw, created_raw, text, parent_raw = self.pick(fields)
+        tweet_id = _tweet_id(tweet_raw, "tweet_id")
+        author = author_raw.strip()
         if not author:
             raise InputRejected("author_id is empty")
-        inbound = _inbound(fields[c["inbound"]])
+        if inbound_raw == "True":
+            inbound = True
+        elif inbound_raw == "False":
+            inbound = False
+        else:
+            inbound = _inbound(inbound_raw)
         try:
-            created = parse_twcs_time(fields[c["created_at"]])
+            created = _fast_twcs_time(created_raw)
         except (ValueError, KeyError, IndexError):
-            raise InputRejected(
-                f"created_at {fields[c['created_at']][:40]!r} is not a date"
-            ) from None
-        parent_raw = fields[c["in_response_to_tweet_id"]].strip()
+            raise InputRejected(f"created_at {created_raw[:40]!r} is not a date") from None
+        parent_raw = parent_raw.strip()
         parent = _tweet_id(parent_raw, "in_response_to_tweet_id") if parent_raw else None
-        text = fields[c["text"]]
         mention = MENTION.search(text) if inbound else None
         return InboundEvent(
             channel=CHANNEL,
@@ -157,13 +192,27 @@ class TwcsReader(FileReader):
             author=Author(external_id=author, handle=author),
             text=text,
             created_at=created,
-            kind=MessageKind.REPLY if parent or not inbound else MessageKind.POST,
-            direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
-            visibility=Visibility.PUBLIC,
+            kind=REPLY if parent or not inbound else POST,
+            direction=INBOUND if inbound else OUTBOUND,
+            visibility=PUBLIC,
             in_reply_to=parent,
             account_ref=mention.group(1) if mention else None,
             raw_ref=f"{self.name}#{locator}",
         )
+
+
+def _surely_valid(event: InboundEvent) -> bool:
+    """True when :func:`validate_event` would pass this event, checked in three tests instead
+    of a dozen: a TWCS event's ids are digits of at most 30, its account ref a mention of at
+    most 50 characters, its time aware UTC and it has no display name, thread or follower
+    count (``_event`` builds it so); only the author id and the text can be out of bounds.
+    When this says False, ``validate_event`` gives the reason (or passes it after all)."""
+    text = event.text
+    return (
+        len(event.author.external_id) <= MAX_ID_CHARS
+        and len(text) <= MAX_TEXT_CHARS
+        and "\x00" not in text
+    )
 
 
 def _has_surrogates(value: str) -> bool:
