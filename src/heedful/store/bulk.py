@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
@@ -94,11 +94,10 @@ def insert_rows(
 ) -> None:
     """Insert ``rows`` (tuples in ``columns`` order) as fast as the driver allows.
 
-    PostgreSQL: one ``COPY``. SQLite: multi-row ``INSERT … VALUES (…), (…), …`` statements,
-    as many rows each as SQLite takes parameters, rather than ``executemany``: the values are
-    bound in C and each statement then runs in one call that releases the GIL, so the
-    import's reader thread parses the next rows meanwhile (``executemany`` gives the GIL back
-    and takes it again for every row, and the two threads mostly wait on each other).
+    PostgreSQL: one ``COPY``. SQLite: multi-row ``INSERT … VALUES (…), (…), …`` statements
+    of up to ``MAX_ROWS_PER_STATEMENT`` rows rather than ``executemany``: the values are bound
+    in C and each statement runs in one call, where ``executemany`` steps, resets and gives
+    the GIL back and takes it again for every row.
 
     A unique-constraint violation raises (IntegrityError): callers that may race another
     writer wrap this in a savepoint and fall back to an ``ON CONFLICT`` insert.
@@ -120,18 +119,41 @@ def insert_rows(
         return
     width = len(columns)
     values = _sqlite_values(table, columns, rows)
-    per_statement = max(1, min(len(rows), _sqlite_max_parameters(raw) // width))
     head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608 - names from metadata
     one = "(" + ", ".join("?" for _ in columns) + ")"
-    full = head + ", ".join([one] * per_statement)  # the same text each time: prepared once
     cursor = raw.cursor()
     try:
-        for start in range(0, len(rows), per_statement):
-            count = min(per_statement, len(rows) - start)
-            sql = full if count == per_statement else head + ", ".join([one] * count)
-            cursor.execute(sql, values[start * width : (start + count) * width])
+        start = 0
+        for count in _statement_sizes(len(rows), _sqlite_max_parameters(raw) // width):
+            cursor.execute(
+                head + ", ".join([one] * count), values[start * width : (start + count) * width]
+            )
+            start += count
     finally:
         cursor.close()
+
+
+# Rows per multi-row INSERT: past a few hundred, the per-statement costs are amortised and
+# bigger statements only hold more memory in the driver's statement cache.
+MAX_ROWS_PER_STATEMENT = 512
+
+
+def _statement_sizes(rows: int, max_rows: int) -> Iterator[int]:
+    """Split ``rows`` into statements of a few fixed sizes (the largest power of two allowed,
+    then the powers of two of the remainder), so the driver prepares and caches a handful of
+    statement texts whatever the batch sizes, not one per distinct row count."""
+    top = 1
+    while top * 2 <= min(max(max_rows, 1), MAX_ROWS_PER_STATEMENT):
+        top *= 2
+    while rows >= top:
+        yield top
+        rows -= top
+    size = top
+    while rows:
+        size //= 2
+        if rows >= size:
+            yield size
+            rows -= size
 
 
 def _sqlite_max_parameters(connection: sqlite3.Connection) -> int:

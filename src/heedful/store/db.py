@@ -15,6 +15,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+MMAP_BYTES = 268435456
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -22,7 +23,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=30000",
     "PRAGMA temp_store=MEMORY",
     "PRAGMA cache_size=-65536",  # 64 MiB page cache per connection
-    "PRAGMA mmap_size=268435456",
+    f"PRAGMA mmap_size={MMAP_BYTES}",
 )
 
 
@@ -46,15 +47,19 @@ def _on_sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-# While a bulk load runs (an import), SQLite checkpoints its WAL every BULK_WAL_PAGES pages
-# instead of every DEFAULT_WAL_PAGES. A checkpoint copies the WAL into the database file and
-# syncs both; at the default interval an import checkpoints after every batch, writing the same
-# hot index pages (and paying the syncs) again and again. What this trades: after a power loss
-# (not a crash of the process: the WAL is in the OS's cache either way) up to this many pages
-# of the latest committed batches may be gone, never half of one (WAL + synchronous=NORMAL
-# keeps the file consistent), and re-running the import stores them again.
-BULK_WAL_PAGES = 16384  # 64 MiB of 4 KiB pages
-DEFAULT_WAL_PAGES = 1000  # SQLite's own default
+# While a bulk load runs (an import), SQLite connections:
+# - checkpoint the WAL every 16,384 pages instead of every 1,000 (SQLite's default). A
+#   checkpoint copies the WAL into the database file and syncs both; at the default interval
+#   an import checkpoints after every batch, writing the same hot index pages (and paying the
+#   syncs) again and again. What this trades: after a power loss (not a crash of the process:
+#   the WAL is in the OS's cache either way) up to 64 MiB of the latest committed batches may
+#   be gone, never half of one (WAL + synchronous=NORMAL keeps the file consistent), and
+#   re-running the import stores them again;
+# - read through the page cache, not a memory map: a load that reads back what it wrote (the
+#   full-text index is built from the whole message table) would otherwise keep up to 256 MiB
+#   of the file mapped and resident, and an import must run in constant memory.
+BULK_PRAGMAS = {"wal_autocheckpoint": 16384, "mmap_size": 0}
+USUAL_PRAGMAS = {"wal_autocheckpoint": 1000, "mmap_size": MMAP_BYTES}
 
 PING_AFTER_IDLE_SECONDS = 5.0
 
@@ -131,24 +136,26 @@ class Database:
             writer_sessions=sessionmaker(writer, expire_on_commit=False),
         )
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "checkout", db._set_checkpoint_interval)
+            event.listen(engine, "checkout", db._set_bulk_pragmas)
         return db
 
-    def _set_checkpoint_interval(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        """Each connection handed out checkpoints at the interval of the moment (the pragma is
-        per connection, and pooled connections outlive a bulk load)."""
-        wanted = BULK_WAL_PAGES if self._bulk_loads else DEFAULT_WAL_PAGES
-        if record.info.get("heedful_wal_pages", DEFAULT_WAL_PAGES) != wanted:
+    def _set_bulk_pragmas(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        """Each connection handed out gets the settings of the moment, bulk load or not (the
+        pragmas are per connection, and pooled connections outlive a bulk load)."""
+        bulk = bool(self._bulk_loads)
+        if record.info.get("heedful_bulk", False) != bulk:
             cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA wal_autocheckpoint={wanted}")
+            for name, value in (BULK_PRAGMAS if bulk else USUAL_PRAGMAS).items():
+                cursor.execute(f"PRAGMA {name}={value}")
             cursor.close()
-            record.info["heedful_wal_pages"] = wanted
+            record.info["heedful_bulk"] = bulk
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """Write sessions opened inside this block are a bulk load's: on SQLite they checkpoint
-        the WAL rarely (see ``BULK_WAL_PAGES``), and the WAL is checkpointed once at the end,
-        so the next reader does not pay for it. Nothing changes on PostgreSQL."""
+        """Sessions opened inside this block are a bulk load's: on SQLite they checkpoint the
+        WAL rarely and read without a memory map (see ``BULK_PRAGMAS``), and the WAL is
+        checkpointed once at the end, so the next reader does not pay for it. Nothing changes
+        on PostgreSQL."""
         with self._writer_turn:
             self._bulk_loads += 1
         try:
