@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -100,13 +100,26 @@ def count_rows(session: Session, table: Table, *where: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
 
-def refresh_statistics(session: Session, tables: Iterable[str]) -> None:
+def refresh_statistics(
+    session: Session, tables: Iterable[str] | Mapping[str, Sequence[str]]
+) -> None:
     """Update the planner's statistics after a bulk load. On PostgreSQL, autovacuum lags
     behind a long import and stale estimates turn index lookups into table scans as the
-    tables grow; SQLite needs nothing (its planner does not depend on them here)."""
-    if session.get_bind().dialect.name == "postgresql":
-        for table in tables:
-            session.execute(text(f'ANALYZE "{table}"'))
+    tables grow; SQLite needs nothing (its planner does not depend on them here).
+
+    Given a mapping of table → columns, only those columns are analysed: the ones the
+    caller's lookups filter on. A plain ``ANALYZE message`` also samples the full-text
+    expression index, running ``to_tsvector`` over 30,000 texts (0.45 s against 0.07 s at
+    100,000 messages, eight times in a million-row import); autovacuum's own analyse brings
+    those statistics up to date after the load."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    columns: Mapping[str, Sequence[str]] = (
+        tables if isinstance(tables, Mapping) else dict.fromkeys(tables, ())
+    )
+    for table, names in columns.items():
+        listed = f" ({', '.join(names)})" if names else ""
+        session.execute(text(f'ANALYZE "{table}"{listed}'))
 
 
 def utc_day(session: Session, column: Any) -> Any:

@@ -31,7 +31,22 @@ DEFAULT_BATCH_SIZE = 5000
 # survivors again and again (about a tenth of the import's time), to find no cycles, since
 # rows, events and their tuples make none.
 IMPORT_GC_THRESHOLD = 20_000
-GROWING_TABLES = ("message", "conversation", "contact", "contact_identity")
+# The tables an import grows, with the columns its lookups filter on (whose statistics must
+# keep up with the growth; see refresh_statistics).
+GROWING_TABLES = {
+    "message": (
+        "workspace_id",
+        "channel",
+        "external_id",
+        "in_reply_to_external_id",
+        "thread_ref",
+        "conversation_id",
+        "direction",
+    ),
+    "conversation": ("id", "contact_id", "channel", "status"),
+    "contact": (),  # every column: the table is narrow
+    "contact_identity": ("workspace_id", "channel", "external_id"),
+}
 
 
 class Row(NamedTuple):
