@@ -711,26 +711,24 @@ class _Batch:
             return
         ids = sorted(conversation_ids)
         recompute_conversation_timestamps(self.session, ids)
-        self._fill_contact_and_account(ids, events, conv_of, inserted, identities, accounts)
-        self._reopen(ids, events, conv_of, inserted)
+        # the stored events of these conversations, picked once for the two steps below
+        members = []
+        for e in events:
+            key = (e.channel, e.external_id)
+            if key in inserted and conv_of[key] in conversation_ids:
+                members.append((conv_of[key], e))
+        self._fill_contact_and_account(members, identities, accounts)
+        self._reopen(ids, members)
 
     def _fill_contact_and_account(
         self,
-        ids: list[int],
-        events: list[InboundEvent],
-        conv_of: dict[tuple[str, str], int],
-        inserted: dict[tuple[str, str], int],
+        members: list[tuple[int, InboundEvent]],
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
     ) -> None:
-        wanted = set(ids)
         contact_for: dict[int, int] = {}
         account_for: dict[int, int] = {}
-        for e in events:
-            key = (e.channel, e.external_id)
-            conv = conv_of[key]
-            if key not in inserted or conv not in wanted:
-                continue
+        for conv, e in members:
             if e.direction is INBOUND:
                 contact_for.setdefault(
                     conv, identities[(e.channel, e.author.external_id)].contact_id
@@ -756,19 +754,11 @@ class _Batch:
                 [{"_id": conv, "_account": account} for conv, account in account_for.items()],
             )
 
-    def _reopen(
-        self,
-        ids: list[int],
-        events: list[InboundEvent],
-        conv_of: dict[tuple[str, str], int],
-        inserted: dict[tuple[str, str], int],
-    ) -> None:
+    def _reopen(self, ids: list[int], members: list[tuple[int, InboundEvent]]) -> None:
         """A customer writing again reopens a resolved conversation, or one waiting on them."""
         newest_in: dict[int, datetime] = {}
-        for e in events:
-            key = (e.channel, e.external_id)
-            if key in inserted and e.direction is INBOUND:
-                conv = conv_of[key]
+        for conv, e in members:
+            if e.direction is INBOUND:
                 newest_in[conv] = max(newest_in.get(conv, e.created_at), e.created_at)
         rows = self.session.execute(
             select(
