@@ -40,6 +40,8 @@ def _statuses(value: str) -> list[str]:
     if value in STATUSES:
         return [value]
     return [] if value == "all" else list(OPEN_WORK)
+
+
 FILTER_KEYS = (
     "workspace",
     "status",
