@@ -24,7 +24,6 @@ from heedful.services.importers.runner import FileReader, Row
 from heedful.services.ingest import MAX_ID_CHARS, MAX_TEXT_CHARS, validate_event
 
 REQUIRED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
-PICKED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
 MONTHS = {
     m: i
     for i, m in enumerate(
@@ -131,8 +130,8 @@ class TwcsReader(FileReader):
             )
         self.width = len(names)
         columns = {name: names.index(name) for name in REQUIRED}
-        # the fields a row is made of, picked in one call (in this order)
-        self.pick = itemgetter(*(columns[c] for c in PICKED))
+        # the fields a row is made of, picked in one call (in REQUIRED's order)
+        self.pick = itemgetter(*(columns[c] for c in REQUIRED))
         return columns
 
     def __iter__(self) -> Iterator[Row]:
