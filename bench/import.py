@@ -64,6 +64,18 @@ def drop_database(url: str) -> None:
         admin.dispose()
 
 
+# The import runs as the grandchild of a small launcher: Linux carries a process's peak RSS
+# across exec, so a child forked straight from this process (which by then may hold the raw
+# run's parsed rows) would report this process's memory, not the import's.
+LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "sys.stderr.write(f'HEEDFUL_MAXRSS_KB={usage.ru_maxrss}\\n')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def run_ours(url: str, csv_path: Path, workdir: Path) -> tuple[float, float, str]:
     """Seconds, peak RSS (MB) and the summary of `heedful import twcs` in a child process."""
     db = Database.from_url(url)
@@ -71,19 +83,15 @@ def run_ours(url: str, csv_path: Path, workdir: Path) -> tuple[float, float, str
     db.dispose()
     env = dict(os.environ, HEEDFUL_DATABASE_URL=url, HEEDFUL_DATA_DIR=str(workdir))
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "heedful.cli", "import", "twcs", str(csv_path), "--json"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+    command = [sys.executable, "-m", "heedful.cli", "import", "twcs", str(csv_path), "--json"]
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command], env=env, capture_output=True, check=False
     )
-    assert proc.stdout is not None
-    out = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"import failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024, out.strip()
+    if done.returncode != 0:
+        raise SystemExit(f"import failed with status {done.returncode}")
+    marker = done.stderr.decode(errors="replace").rsplit("HEEDFUL_MAXRSS_KB=", 1)[-1]
+    return elapsed, int(marker.split()[0]) / 1024, done.stdout.decode().strip()
 
 
 def csv_rows(csv_path: Path) -> list[tuple[object, ...]]:
