@@ -65,6 +65,10 @@ def test_ignored_item_prints_nothing_and_its_reason_on_stderr() -> None:
         ),
         ("bluesky", b"[1, 2]", "error: not a Bluesky payload: expected a JSON object"),
         ("reddit", b'{"what": 1}', "error: not a recognised Reddit payload (keys: what)"),
+        # an array of something else is refused, never read as "no events"
+        ("x", b"[1, 2]", "error: not a valid X payload: item 0 of the array is int"),
+        ("mastodon", b'[{"id": "1"}, "x"]', "error: not a valid Mastodon payload: item 1"),
+        ("reddit", b"[null]", "error: not a valid Reddit payload: item 0 of the array is NoneType"),
         ("nope", b"{}", "error: unknown channel 'nope'"),
     ],
 )

@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 from heedful.channels.base import Ignored, ParseResult
 from heedful.channels.parsing import Collector, Parsed, ignored
 from heedful.channels.support.html_text import html_to_text
-from heedful.channels.support.jsonvalues import as_dict, dicts, opt_int, opt_str
+from heedful.channels.support.jsonvalues import (
+    as_dict,
+    dicts,
+    document_items,
+    opt_int,
+    opt_str,
+)
 from heedful.channels.support.times import from_iso
 from heedful.domain import Attachment, Author, Direction, InboundEvent, MessageKind, Visibility
 from heedful.errors import InputRejected
@@ -41,7 +47,7 @@ _MEDIA_TYPES = {"image": "image/*", "gifv": "video/*", "video": "video/*", "audi
 def parse_document(data: Any, brand_id: str | None = None) -> ParseResult:
     """Any decoded Mastodon API body to events; an unknown shape is refused with the reason."""
     if isinstance(data, list):
-        return _parse_list(dicts(data), brand_id)
+        return _parse_list(document_items(data, "Mastodon"), brand_id)
     if not isinstance(data, dict):
         raise InputRejected("not a Mastodon payload: expected a JSON object or array")
     if "error" in data:

@@ -14,7 +14,7 @@ from typing import Any
 
 from heedful.channels.base import Ignored, ParseResult
 from heedful.channels.parsing import Collector, Parsed, ignored
-from heedful.channels.support.jsonvalues import as_dict, clean_text, dicts, opt_str
+from heedful.channels.support.jsonvalues import as_dict, clean_text, dicts, document_items, opt_str
 from heedful.channels.support.times import from_epoch
 from heedful.domain import Author, Direction, InboundEvent, MessageKind, Visibility
 from heedful.errors import InputRejected
@@ -33,7 +33,7 @@ OTHER_KINDS = {
 def parse_document(data: Any, brand: str | None = None) -> ParseResult:
     if isinstance(data, list):  # a comments page: [post listing, comment listing]
         out = Collector()
-        for part in dicts(data):
+        for part in document_items(data, "Reddit"):
             out.extend(parse_document(part, brand))
         return out.result()
     if not isinstance(data, dict):

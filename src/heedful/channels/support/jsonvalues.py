@@ -33,6 +33,18 @@ def dicts(value: object) -> list[dict[str, Any]]:
     return [item for item in as_list(value) if isinstance(item, dict)]
 
 
+def document_items(value: list[Any], platform: str) -> list[dict[str, Any]]:
+    """The items of a payload that is a JSON array at its top: all objects, or refused with
+    the first item that is not (a whole payload is never dropped without a word)."""
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise InputRejected(
+                f"not a valid {platform} payload: item {index} of the array is "
+                f"{type(item).__name__}, not an object"
+            )
+    return value
+
+
 def opt_str(data: dict[str, Any], key: str) -> str | None:
     """A non-empty string field, or None."""
     value = data.get(key)

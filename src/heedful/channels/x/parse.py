@@ -23,6 +23,7 @@ from heedful.channels.support.jsonvalues import (
     as_list,
     clean_text,
     dicts,
+    document_items,
     opt_int,
     opt_str,
 )
@@ -57,7 +58,7 @@ def snowflake_time(tweet_id: str) -> datetime:
 def parse_document(data: Any, brand_id: str | None = None) -> ParseResult:
     """Any decoded X payload to events; an unknown shape is refused with the reason."""
     if isinstance(data, list):
-        return _v1_tweets(dicts(data), brand_id, account_ref=None)
+        return _v1_tweets(document_items(data, "X"), brand_id, account_ref=None)
     if not isinstance(data, dict):
         raise InputRejected("not an X payload: expected a JSON object or array")
     if "for_user_id" in data:
