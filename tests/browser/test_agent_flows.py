@@ -14,7 +14,7 @@ from sqlalchemy import select
 from heedful.domain import Author, InboundEvent
 from heedful.services.demo import DEMO_PASSWORD
 from heedful.services.pipeline import receive
-from heedful.store.tables import Conversation, Message, OutboxItem, Workspace
+from heedful.store.tables import Agent, Conversation, Message, OutboxItem, Workspace
 from tests.browser.conftest import Server, publish_screenshot, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,15 +29,21 @@ def sign_in(page: Any, email: str) -> None:
     page.wait_for_selector("#queue")
 
 
-def conversation_of(server: Server, author_external_id: str) -> int:
+def conversation_of(server: Server, author_external_id: str, *, not_owned_by: str = "") -> int:
+    """The conversation holding this text (several may: the one with the highest priority;
+    ``not_owned_by``: skipping those that agent owns)."""
     with server.db.session() as s:
-        found = s.scalar(
+        stmt = (
             select(Message.conversation_id)
             .join(Conversation, Conversation.id == Message.conversation_id)
             .where(Message.text.contains(author_external_id))
             .order_by(Conversation.priority.desc(), Message.id.desc())
             .limit(1)
         )
+        if not_owned_by:
+            owner = s.scalar(select(Agent.id).where(Agent.email == not_owned_by))
+            stmt = stmt.where(Conversation.owner_id.is_distinct_from(owner))
+        found = s.scalar(stmt)
     assert found is not None
     return int(found)
 
@@ -138,7 +144,8 @@ def test_insert_a_suggested_help_article(new_page: Callable[[], Any], server: Se
 def test_assign_and_hand_over_with_a_note(new_page: Callable[[], Any], server: Server) -> None:
     page = new_page()
     sign_in(page, "anna@acme.example")
-    conv = conversation_of(server, "why has my bill gone up")
+    # the hand-over goes to Rosa: a conversation she already owns would have none
+    conv = conversation_of(server, "why has my bill gone up", not_owned_by="rosa@acme.example")
     page.goto(f"/conversations/{conv}")
     if page.locator("#claim").count():
         page.locator("#claim").click()
