@@ -50,6 +50,14 @@ def _box(settings: Settings) -> SecretBox:
     return SecretBox(settings.secret_key_value())
 
 
+def _config_model(channel: str) -> type[BaseModel]:
+    """The channel's settings model; an unknown channel is the form's error, not a 500."""
+    try:
+        return adapter_class(channel).config_model
+    except ConfigError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
 def _actor(viewer: Viewer) -> str:
     return f"agent:{viewer.agent_id}" if viewer.agent_id else "system"
 
@@ -292,10 +300,7 @@ async def add_channel_route(
         for key in ("external_id", "handle", "display_name")
     }
     try:
-        try:
-            model = adapter_class(channel).config_model
-        except ConfigError as exc:
-            raise ValidationFailed(str(exc)) from None
+        model = _config_model(channel)
         if not identity["external_id"]:
             raise ValidationFailed("the account's id on the platform is needed")
         values = values_from_form(model, form)
@@ -352,10 +357,7 @@ async def configure_channel_route(
     ws = admin_workspace(session, viewer, str(form.get("workspace", "")))
     account = _account_of(session, viewer, ws, account_id)
     try:
-        try:
-            model = adapter_class(account.channel).config_model
-        except ConfigError as exc:
-            raise ValidationFailed(str(exc)) from None
+        model = _config_model(account.channel)
         values = values_from_form(model, form)
         configure_channel_account(
             session, account, values, box=_box(settings), clock=clock, actor=_actor(viewer)
