@@ -38,10 +38,10 @@ from heedful.care.clocks import refresh_sla
 from heedful.care.config import care_settings
 from heedful.care.workflow import out_of_hours_reply, record_acknowledgement
 from heedful.clock import Clock, as_utc
-from heedful.domain import ConversationStatus, Direction, MessageKind, Visibility
+from heedful.domain import ConversationStatus, MessageKind, Visibility
 from heedful.errors import ConflictError, NotFound, ValidationFailed
-from heedful.services.replies import send_reply
-from heedful.store.tables import Conversation, Event, Message, Workspace
+from heedful.services.replies import latest_inbound, send_reply
+from heedful.store.tables import Conversation, Event, Workspace
 
 log = logging.getLogger("heedful.acknowledgements")
 
@@ -66,9 +66,10 @@ def acknowledge_out_of_hours(
         )
     ).all()
     sent: list[int] = []
+    acknowledged: list[Conversation] = []
     now = clock.now()
     for conversation in conversations:
-        latest = _latest_inbound(session, conversation.id)
+        latest = latest_inbound(session, conversation.id, None)
         if latest is None or latest.unsolicited or latest.kind in NEVER_ACKNOWLEDGED:
             continue
         if now - as_utc(latest.created_at) > FRESH_FOR:
@@ -92,21 +93,9 @@ def acknowledge_out_of_hours(
             continue
         record_acknowledgement(session, conversation, ack, message_id=reply.message_id, clock=clock)
         sent.append(reply.message_id)
-    if sent:
-        refresh_sla(session, list(conversations), clock=clock)
+        acknowledged.append(conversation)
+    refresh_sla(session, acknowledged, clock=clock)  # their snapshots' keys changed
     return sent
-
-
-def _latest_inbound(session: Session, conversation_id: int) -> Message | None:
-    return session.scalars(
-        select(Message)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.direction == Direction.INBOUND.value,
-        )
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(1)
-    ).first()
 
 
 def _skipped(session: Session, conversation: Conversation, reason: str, clock: Clock) -> None:

@@ -214,8 +214,8 @@ def _reply_target(
     if window is not None and window.reach is PrivateReach.COMMENT and window.via is not None:
         comment = window.via.external_id
         return ReplyTarget(comment, None, None, MessageKind.DM, comment_id=comment)
-    latest = _latest_inbound(session, conversation.id, visibility)
-    fallback = latest or _latest_inbound(session, conversation.id, None)
+    latest = latest_inbound(session, conversation.id, visibility)
+    fallback = latest or latest_inbound(session, conversation.id, None)
     if window is not None and window.reach is PrivateReach.MESSAGE and window.via is not None:
         fallback = window.via
     if fallback is None:
@@ -226,9 +226,10 @@ def _reply_target(
     return ReplyTarget(latest.external_id, latest.thread_ref, recipient, _kind(visibility, latest))
 
 
-def _latest_inbound(
+def latest_inbound(
     session: Session, conversation_id: int, visibility: Visibility | None
 ) -> Message | None:
+    """The conversation's newest customer message (of that visibility, or any)."""
     stmt = select(Message).where(
         Message.conversation_id == conversation_id,
         Message.direction == Direction.INBOUND.value,

@@ -103,17 +103,14 @@ def store_raw_event(
     headers: Mapping[str, str],
     body: bytes,
     clock: Clock,
-    status: str = PENDING,
 ) -> int | None:
     """Keep a verified webhook request; returns its id, or None when this exact body was
-    already stored for the account (a platform's redelivery). ``status=processed`` keeps a
-    polled payload whose events are ingested in the same transaction."""
+    already stored for the account (a platform's redelivery)."""
     kept = {
         k.lower(): v[:MAX_HEADER_CHARS]
         for k, v in headers.items()
         if k.lower() not in DROPPED_HEADERS
     }
-    now = clock.now()
     stmt = insert_ignoring_conflicts(session, RAW, "channel_account_id", "body_sha256")
     row = session.execute(
         stmt.values(
@@ -123,10 +120,9 @@ def store_raw_event(
             headers=kept,
             body=body,
             body_sha256=hashlib.sha256(body).hexdigest(),
-            status=status,
-            attempts=0 if status == PENDING else 1,
-            received_at=now,
-            processed_at=None if status == PENDING else now,
+            status=PENDING,
+            attempts=0,
+            received_at=clock.now(),
         ).returning(RAW.c.id)
     ).first()
     return int(row[0]) if row else None
