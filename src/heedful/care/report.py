@@ -35,7 +35,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -192,6 +192,21 @@ class _PromiseFacts:
     brand: str
     state: str
     on_time: bool
+
+
+def period_bound(value: str, name: str, zone: tzinfo) -> datetime:
+    """A period's start or end as given by a person: a date (midnight in ``zone``) or an ISO
+    8601 time (in ``zone`` when it has no offset). ``name`` is how the caller calls it."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return ensure_utc(datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone))
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed(
+            f"{name} {value!r} is not a date (2026-11-01) or ISO 8601 time"
+        ) from None
+    return ensure_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=zone))
 
 
 def build_report(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import orjson
 import typer
@@ -18,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from heedful.care import report_render as render
 from heedful.care.hours import parse_zone
-from heedful.care.report import Report, SentimentScorer, build_report
+from heedful.care.report import Report, SentimentScorer, build_report, period_bound
 from heedful.cli.common import clean_errors, err_console, fail, open_database, out_console
-from heedful.clock import SystemClock, ensure_utc
+from heedful.clock import SystemClock
 from heedful.store.tables import Workspace
 
 HELP = """The figures that prove the care, per workspace, channel, brand (channel account), agent
@@ -95,22 +94,11 @@ def _names(rows: Sequence[Workspace]) -> str:
 
 def _period(since: str | None, until: str | None, timezone: str) -> tuple[datetime, datetime]:
     zone = parse_zone(timezone)
-    end = _moment(until, "--until", zone) if until else SystemClock().now()
-    start = _moment(since, "--since", zone) if since else end - timedelta(days=30)
+    end = period_bound(until, "--until", zone) if until else SystemClock().now()
+    start = period_bound(since, "--since", zone) if since else end - timedelta(days=30)
     if end <= start:
         raise fail(f"--until ({end.isoformat()}) must be after --since ({start.isoformat()})")
     return start, end
-
-
-def _moment(value: str, flag: str, zone: ZoneInfo) -> datetime:
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return ensure_utc(datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone))
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(f"{flag} {value!r} is not a date (2026-11-01) or ISO 8601 time") from None
-    return ensure_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=zone))
 
 
 def _scorer() -> SentimentScorer | None:

@@ -6,7 +6,7 @@ choose the period and the form."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -17,8 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from heedful.care import report_render as render
 from heedful.care.dashboard import triage_sentiment
 from heedful.care.hours import parse_zone
-from heedful.care.report import build_report
-from heedful.clock import ensure_utc
+from heedful.care.report import build_report, period_bound
 from heedful.domain import AgentRole
 from heedful.errors import ValidationFailed
 from heedful.store.db import Database
@@ -97,8 +96,8 @@ def _build(
         workspace = access_workspace_by_slug(session, viewer, slug)
         require_role(viewer, workspace.id, AgentRole.LEAD)
         zone = parse_zone(workspace.timezone)
-        end = _moment(until, "until", zone) if until else now
-        start = _moment(since, "since", zone) if since else end - timedelta(days=30)
+        end = period_bound(until, "`until`", zone) if until else now
+        start = period_bound(since, "`since`", zone) if since else end - timedelta(days=30)
         if end <= start:
             raise ValidationFailed("`until` must be after `since`")
         if end - start > MAX_PERIOD:
@@ -110,16 +109,3 @@ def _build(
     if form is ReportFormat.HTML:
         return render.report_html(report)
     return render.report_json(report)
-
-
-def _moment(value: str, name: str, zone: Any) -> datetime:
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return ensure_utc(datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone))
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationFailed(
-            f"`{name}` {value!r} is not a date (2026-11-01) or an ISO 8601 time"
-        ) from None
-    return ensure_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=zone))
