@@ -18,7 +18,6 @@ Everything here is read-only and runs on the dashboard's background count
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,6 +32,7 @@ from heedful.care.clocks import SlaRow, sla_summaries
 from heedful.care.report import Report, SentimentScorer, build_report
 from heedful.clock import as_utc
 from heedful.domain.promises import PromiseState
+from heedful.queries.dashboard import OPEN_STATUSES, day_window, per_day
 from heedful.store.dialect import utc_day
 from heedful.store.tables import (
     Agent,
@@ -47,8 +47,6 @@ log = logging.getLogger("heedful.care.dashboard")
 LIVE_WINDOW = timedelta(days=7)
 LIVE_LIMIT = 20_000  # the most open conversations whose clocks one count evaluates
 DUE_SOON = timedelta(hours=24)
-TOPIC_DAYS = 14
-OPEN_STATUSES = ("new", "open", "waiting")
 
 
 @dataclass
@@ -134,8 +132,7 @@ def _promises(session: Session, workspace_id: int, now: datetime, board: CareBoa
 
 def _topics(session: Session, workspace_id: int, now: datetime, board: CareBoard) -> None:
     """New conversations per UTC day by the topic of the message that sets their priority."""
-    start = datetime.combine(now.date() - timedelta(days=TOPIC_DAYS - 1), datetime.min.time())
-    start = start.replace(tzinfo=now.tzinfo)
+    start, board.topic_days = day_window(now)
     day = utc_day(session, Conversation.created_at)
     rows = session.execute(
         select(MessageTriage.topic, day, func.count())
@@ -145,12 +142,7 @@ def _topics(session: Session, workspace_id: int, now: datetime, board: CareBoard
         .where(Conversation.workspace_id == workspace_id, Conversation.created_at >= start)
         .group_by(MessageTriage.topic, day)
     ).all()
-    board.topic_days = [start.date() + timedelta(days=i) for i in range(TOPIC_DAYS)]
-    volume: dict[str, dict[date, int]] = defaultdict(lambda: dict.fromkeys(board.topic_days, 0))
-    for topic, on, count in rows:
-        when = date.fromisoformat(str(on))
-        if when in volume[topic]:
-            volume[topic][when] += int(count)
+    volume = per_day(rows, board.topic_days)
     board.topics = dict(sorted(volume.items(), key=lambda kv: -sum(kv[1].values())))
 
 

@@ -10,6 +10,7 @@ keep each workspace's figures for a few seconds (``heedful.web.ui.dashboard``)."
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -23,6 +24,7 @@ from heedful.store.tables import Agent, Conversation, Membership, Message
 
 OPEN_STATUSES = ("new", "open", "waiting")
 ONE_HOUR = timedelta(hours=1)
+VOLUME_DAYS = 14  # the per-day charts' span
 
 
 @dataclass
@@ -112,20 +114,30 @@ def _first_responses(
 def _volume(session: Session, workspace_id: int, now: datetime, board: Dashboard) -> None:
     """New conversations per day and channel over the last 14 days (UTC days), counted by
     the database."""
-    start = datetime.combine(now.date() - timedelta(days=13), datetime.min.time(), now.tzinfo)
+    start, board.days = day_window(now)
     day = utc_day(session, Conversation.created_at)
     rows = session.execute(
         select(Conversation.channel, day, func.count())
         .where(Conversation.workspace_id == workspace_id, Conversation.created_at >= start)
         .group_by(Conversation.channel, day)
     ).all()
-    board.days = [start.date() + timedelta(days=i) for i in range(14)]
-    volume: dict[str, dict[date, int]] = defaultdict(lambda: dict.fromkeys(board.days, 0))
-    for channel, on, count in rows:
+    board.volume = dict(sorted(per_day(rows, board.days).items()))
+
+
+def day_window(now: datetime, days: int = VOLUME_DAYS) -> tuple[datetime, list[date]]:
+    """The last ``days`` UTC days up to ``now``: the first one's midnight, and the days."""
+    start = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), now.tzinfo)
+    return start, [start.date() + timedelta(days=i) for i in range(days)]
+
+
+def per_day(rows: Iterable[Any], days: list[date]) -> dict[str, dict[date, int]]:
+    """``(series, "YYYY-MM-DD", count)`` rows as series → day → count, every day present."""
+    counts: dict[str, dict[date, int]] = defaultdict(lambda: dict.fromkeys(days, 0))
+    for series, on, count in rows:
         when = date.fromisoformat(str(on))
-        if when in volume[channel]:
-            volume[channel][when] += int(count)
-    board.volume = dict(sorted(volume.items()))
+        if when in counts[series]:
+            counts[series][when] += int(count)
+    return dict(counts)
 
 
 def agent_figures(session: Session, workspace_id: int, since: datetime) -> list[dict[str, Any]]:
