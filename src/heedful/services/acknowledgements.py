@@ -36,12 +36,13 @@ from sqlalchemy.orm import Session
 
 from heedful.care.clocks import refresh_sla
 from heedful.care.config import care_settings
+from heedful.care.events import log_event
 from heedful.care.workflow import out_of_hours_reply, record_acknowledgement
 from heedful.clock import Clock, as_utc
 from heedful.domain import ConversationStatus, MessageKind, Visibility
 from heedful.errors import ConflictError, NotFound, ValidationFailed
 from heedful.services.replies import latest_inbound, send_reply
-from heedful.store.tables import Conversation, Event, Workspace
+from heedful.store.tables import Conversation, Workspace
 
 log = logging.getLogger("heedful.acknowledgements")
 
@@ -100,14 +101,11 @@ def acknowledge_out_of_hours(
 
 def _skipped(session: Session, conversation: Conversation, reason: str, clock: Clock) -> None:
     log.info("no out-of-hours acknowledgement in conversation %s: %s", conversation.id, reason)
-    session.add(
-        Event(
-            workspace_id=conversation.workspace_id,
-            actor="system",
-            kind="acknowledgement.skipped",
-            subject_type="conversation",
-            subject_id=conversation.id,
-            data={"reason": reason[:500]},
-            created_at=clock.now(),
-        )
+    log_event(
+        session,
+        workspace_id=conversation.workspace_id,
+        kind="acknowledgement.skipped",
+        subject=("conversation", conversation.id),
+        clock=clock,
+        reason=reason[:500],
     )
