@@ -373,7 +373,7 @@ def test_the_triage_filters_keep_the_index_walk(
     db: Database, clock: FrozenClock, world: World
 ) -> None:
     if db.dialect != "sqlite":
-        pytest.skip("SQLite's plan")
+        pytest.skip("reads SQLite's EXPLAIN QUERY PLAN (this store is PostgreSQL)")
     for sort in InboxSort:
         for kw in (
             {"topic": ["outage"]},
