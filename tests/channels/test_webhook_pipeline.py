@@ -206,3 +206,56 @@ def test_an_account_adapter_is_built_once_per_version_of_its_settings(
             session, account, {"secret": SECRET[::-1], "source_name": "shop"}, box=box, clock=clock
         )
         assert directory.adapter_for(account) is not first
+
+
+def _webhook_deps(client: TestClient) -> object:
+    from starlette.routing import Mount
+
+    (mount,) = [r for r in client.app.routes if isinstance(r, Mount) and r.path == "/webhooks"]  # type: ignore[attr-defined]
+    return mount.app.state.deps  # type: ignore[attr-defined]
+
+
+def test_a_webhook_endpoint_reads_its_account_once_per_ttl_and_sees_a_disable_after_it(
+    db: Database, settings: Settings, clock: FrozenClock, app_client: TestClient
+) -> None:
+    from sqlalchemy import event, update
+
+    account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
+    url = f"/webhooks/webhook/{account_id}"
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "FROM channel_account" in statement:
+            reads.append(statement)
+
+    def post(n: int) -> int:
+        body = json.dumps(
+            {
+                "id": f"m-{n}",
+                "text": f"message {n}",
+                "created_at": clock.now().isoformat(),
+                "author": {"id": "cust-1"},
+            }
+        ).encode()
+        return app_client.post(
+            url, content=body, headers=sign(SECRET, body, clock.now())
+        ).status_code
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert [post(n) for n in range(5)] == [200] * 5
+        assert len(reads) == 1  # five requests, one read of the account
+
+        with db.write() as session:
+            session.execute(
+                update(ChannelAccount)
+                .where(ChannelAccount.id == account_id)
+                .values(status="disabled")
+            )
+        deps = _webhook_deps(app_client)
+        deps.endpoints.ttl = 0  # type: ignore[attr-defined]  # as if the TTL had passed
+        assert post(5) == 404
+        assert post(6) == 404
+        assert len(reads) == 3  # a refused account is never cached
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

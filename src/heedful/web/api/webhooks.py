@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -31,9 +33,47 @@ from heedful.workers.webhooks import nudge
 log = logging.getLogger("heedful.webhooks")
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+# How long a webhook endpoint trusts what it read of a channel account (its workspace, status
+# and adapter) before reading it again: at 200 requests a second, one read every two seconds
+# instead of one per request. A change made to the account (disabled, a new secret) takes
+# effect on webhooks within this time.
+ACCOUNT_TTL_SECONDS = 2.0
 TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*")
 
 router = APIRouter(tags=["webhooks"])
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """What a webhook request needs of its channel account, as read at ``read_at``."""
+
+    ref: AccountRef
+    adapter: ChannelAdapter[Any]
+    read_at: float
+
+
+@dataclass
+class _EndpointCache:
+    """Webhook endpoints by (channel, account id), each kept ``ttl`` seconds (see
+    ACCOUNT_TTL_SECONDS). Only endpoints that accept webhooks are kept: an unknown or
+    disabled account is read again on every request."""
+
+    ttl: float = ACCOUNT_TTL_SECONDS
+    _found: dict[tuple[str, int], _Endpoint] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, channel: str, account_id: int) -> _Endpoint | None:
+        with self._lock:
+            found = self._found.get((channel, account_id))
+        if found is None or time.monotonic() - found.read_at > self.ttl:
+            return None
+        return found
+
+    def put(self, channel: str, account_id: int, endpoint: _Endpoint) -> None:
+        with self._lock:
+            if len(self._found) > 10_000:  # accounts come and go: never grow without bound
+                self._found.clear()
+            self._found[(channel, account_id)] = endpoint
 
 
 @dataclass(frozen=True)
@@ -43,6 +83,7 @@ class _Deps:
     jobs: JobQueue
     channels: ChannelDirectory
     spool: RawEventSpool
+    endpoints: _EndpointCache = field(default_factory=_EndpointCache)
 
 
 def webhook_app(parent: FastAPI) -> FastAPI:
@@ -111,12 +152,17 @@ def _receive(
 ) -> Response:
     # Read and verify outside any write: only storing the body waits for the writer, and it
     # is stored with the other requests that arrived meanwhile (RawEventSpool).
-    with deps.db.session() as session:
-        found = _account_and_adapter(session, deps, channel, account_id)
-        if isinstance(found, Response):
-            return found
-        account, adapter = found
-        ref = AccountRef(account.id, account.workspace_id, account.channel)
+    endpoint = deps.endpoints.get(channel, account_id)
+    if endpoint is None:
+        with deps.db.session() as session:
+            found = _account_and_adapter(session, deps, channel, account_id)
+            if isinstance(found, Response):
+                return found
+            account, adapter = found
+            ref = AccountRef(account.id, account.workspace_id, account.channel)
+        endpoint = _Endpoint(ref, adapter, time.monotonic())
+        deps.endpoints.put(channel, account_id, endpoint)
+    ref, adapter = endpoint.ref, endpoint.adapter
     if not _verified(adapter, headers, body, query):
         return _problem(401, "signature check failed")
     raw_id = deps.spool.store(ref, headers, body)
