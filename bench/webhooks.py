@@ -137,7 +137,7 @@ def send_all(
         answer_times.append(time.monotonic() - started)
 
     begin = time.monotonic()
-    with ThreadPoolExecutor(max_workers=32) as pool:
+    with ThreadPoolExecutor(max_workers=64) as pool:
         for n in range(total):
             delay = begin + n / rate - time.monotonic()
             if delay > 0:

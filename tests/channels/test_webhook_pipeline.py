@@ -259,3 +259,25 @@ def test_a_webhook_endpoint_reads_its_account_once_per_ttl_and_sees_a_disable_af
         assert len(reads) == 3  # a refused account is never cached
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_a_webhook_body_over_the_limit_is_refused_and_nothing_is_stored(
+    db: Database, settings: Settings, clock: FrozenClock, app_client: TestClient
+) -> None:
+    from heedful.web.api.webhooks import MAX_BODY_BYTES
+
+    account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
+    url = f"/webhooks/webhook/{account_id}"
+    huge = b"x" * (MAX_BODY_BYTES + 1)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the size shows only while reading
+        for start in range(0, len(huge), 1 << 20):
+            yield huge[start : start + (1 << 20)]
+
+    declared = app_client.post(url, content=huge, headers=sign(SECRET, huge, clock.now()))
+    streamed = app_client.post(url, content=chunks(), headers=sign(SECRET, huge, clock.now()))
+
+    assert (declared.status_code, declared.json()) == (413, {"detail": "body too large"})
+    assert streamed.status_code == 413
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(RawEvent)) == 0
