@@ -20,6 +20,7 @@ from heedful.services.acknowledgements import acknowledge_out_of_hours
 from heedful.services.ingest import IngestOptions, IngestResult, ingest_events
 from heedful.services.reply_addresses import remember_reply_addresses
 from heedful.store import search
+from heedful.store.tables import Workspace
 from heedful.triage.priority import TextAnalysis
 from heedful.triage.service import analyse_texts, triage_messages
 
@@ -49,9 +50,14 @@ def receive(
     prepared: Prepared | None = None,
 ) -> IngestResult:
     """Store live inbound events and run the steps that follow, in the caller's transaction."""
+    # Held for the whole call: the steps each look the workspace up (settings of triage, care,
+    # SLA, acknowledgements), and the session's identity map keeps only objects someone
+    # references, so without this each looked it up in the database again.
+    workspace = session.get(Workspace, workspace_id)
     result = ingest_events(session, workspace_id, events, clock=clock, options=options)
     remember_reply_addresses(session, workspace_id, events, clock=clock)
     after_ingest(session, workspace_id, result, clock=clock, prepared=prepared)
+    del workspace
     return result
 
 
