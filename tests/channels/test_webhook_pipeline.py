@@ -281,3 +281,53 @@ def test_a_webhook_body_over_the_limit_is_refused_and_nothing_is_stored(
     assert streamed.status_code == 413
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(RawEvent)) == 0
+
+
+def test_a_body_the_database_refuses_fails_alone_not_its_whole_group(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    """Group commit stores bodies together; when the database refuses one of them (here: its
+    channel account no longer exists), the others are still stored and answered."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy.exc import IntegrityError
+
+    from heedful.services.webhooks import AccountRef, RawEventSpool
+
+    account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
+    with db.session() as session:
+        account = session.get(ChannelAccount, account_id)
+        assert account is not None
+        good = AccountRef(account.id, account.workspace_id, account.channel)
+    gone = AccountRef(account_id + 1000, good.workspace_id, good.channel)
+    spool = RawEventSpool(db, clock)
+    holding, release = threading.Event(), threading.Event()
+
+    def busy_writer() -> None:  # the requests queue up behind it and are written together
+        with db.write() as session:
+            session.execute(select(RawEvent.id))
+            holding.set()
+            release.wait(5)
+
+    blocker = threading.Thread(target=busy_writer)
+    blocker.start()
+    holding.wait(5)
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        futures = [
+            pool.submit(spool.store, gone if i == 4 else good, {}, f'{{"n": {i}}}'.encode())
+            for i in range(9)
+        ]
+        threading.Timer(0.3, release.set).start()
+        outcomes = []
+        for f in futures:
+            try:
+                outcomes.append(f.result(timeout=30))
+            except IntegrityError:
+                outcomes.append("refused")
+    blocker.join()
+
+    assert outcomes.count("refused") == 1 and outcomes[4] == "refused"
+    assert all(isinstance(o, int) for i, o in enumerate(outcomes) if i != 4)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(RawEvent)) == 8

@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from heedful.channels.base import ChannelAdapter, ParseResult
@@ -174,20 +175,22 @@ class RawEventSpool:
         with self._lock:
             batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
         try:
-            with self.db.write() as session:
-                results = [
-                    store_raw_event(
-                        session, r.account, headers=r.headers, body=r.body, clock=self.clock
-                    )
-                    for r in batch
-                ]
+            self._store(batch)
+        except (IntegrityError, DataError) as exc:
+            # A row the database refused (its account deleted meanwhile, say) must not fail
+            # the others: each is stored alone. (Any other error — the database unreachable
+            # or locked — is every request's, and retrying each would only hold the line.)
+            if len(batch) == 1:
+                batch[0].error = exc
+            else:
+                for r in batch:
+                    try:
+                        self._store([r])
+                    except Exception as alone:
+                        r.error = alone
         except Exception as exc:
             for r in batch:
                 r.error = exc
-        else:
-            self.transactions += 1
-            for r, result in zip(batch, results, strict=True):
-                r.result = result
         with self._lock:
             if self._waiting:  # they arrived during this write: the first of them leads next
                 successor = self._waiting[0]
@@ -197,6 +200,18 @@ class RawEventSpool:
                 self._leading = False
         for r in batch:
             r.done.set()
+
+    def _store(self, batch: list[_Spooled]) -> None:
+        with self.db.write() as session:
+            results = [
+                store_raw_event(
+                    session, r.account, headers=r.headers, body=r.body, clock=self.clock
+                )
+                for r in batch
+            ]
+        self.transactions += 1
+        for r, result in zip(batch, results, strict=True):
+            r.result = result
 
 
 @dataclass(eq=False)
