@@ -164,7 +164,8 @@ def test_requests_that_arrive_while_the_writer_is_busy_are_stored_together(
         account = session.get(ChannelAccount, account_id)
         assert account is not None
         ref = AccountRef(account.id, account.workspace_id, account.channel)
-    spool = RawEventSpool(db, clock)
+    woken: list[set[int]] = []
+    spool = RawEventSpool(db, clock, on_stored=woken.append)
     bodies = [f'{{"n": {i}}}'.encode() for i in range(40)] + [b'{"n": 0}']
     holding, release = threading.Event(), threading.Event()
 
@@ -187,6 +188,9 @@ def test_requests_that_arrive_while_the_writer_is_busy_are_stored_together(
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(RawEvent)) == 40
     assert spool.transactions < 10
+    # the processing is woken once per transaction that stored bodies, not once per request
+    assert 1 <= len(woken) <= spool.transactions
+    assert all(w == {ref.workspace_id} for w in woken)
 
 
 def test_an_account_adapter_is_built_once_per_version_of_its_settings(

@@ -32,7 +32,7 @@ import logging
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -143,10 +143,20 @@ class RawEventSpool:
     only after the commit. On PostgreSQL it saves commits in the same way.
     """
 
-    def __init__(self, db: Database, clock: Clock, *, max_batch: int = 500) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        max_batch: int = 500,
+        on_stored: Callable[[set[int]], None] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.max_batch = max_batch
+        # Called after each commit that stored new bodies, with their workspaces (the web app
+        # wakes each one's processing job here: once per transaction, not once per request).
+        self.on_stored = on_stored
         self._lock = threading.Lock()
         self._waiting: list[_Spooled] = []
         self._leading = False
@@ -210,8 +220,16 @@ class RawEventSpool:
                 for r in batch
             ]
         self.transactions += 1
+        stored: set[int] = set()
         for r, result in zip(batch, results, strict=True):
             r.result = result
+            if result is not None:
+                stored.add(r.account.workspace_id)
+        if stored and self.on_stored is not None:
+            try:
+                self.on_stored(stored)
+            except Exception:  # the bodies are committed; the webhooks.sweep job finds them
+                log.exception("waking the processing of workspaces %s failed", sorted(stored))
 
 
 @dataclass(eq=False)

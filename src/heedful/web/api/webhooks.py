@@ -101,10 +101,16 @@ def webhook_app(parent: FastAPI) -> Starlette:
         ]
     )
     redact_query_tokens(logging.getLogger("uvicorn.access"))
-    db, clock = parent.state.db, parent.state.clock
-    app.state.deps = _Deps(
-        db, clock, parent.state.jobs, parent.state.channels, RawEventSpool(db, clock)
-    )
+    db, clock, jobs = parent.state.db, parent.state.clock, parent.state.jobs
+
+    def wake(workspaces: set[int]) -> None:
+        # After the commit, keyed: one waiting job serves every body that arrives before a
+        # worker takes it. Were this process to die before this, the sweep finds the rows.
+        for workspace_id in sorted(workspaces):
+            nudge(jobs, workspace_id)
+
+    spool = RawEventSpool(db, clock, on_stored=wake)
+    app.state.deps = _Deps(db, clock, jobs, parent.state.channels, spool)
     return app
 
 
@@ -191,12 +197,7 @@ def _receive(
     ref, adapter = endpoint.ref, endpoint.adapter
     if not _verified(adapter, headers, body, query):
         return _problem(401, "signature check failed")
-    raw_id = deps.spool.store(ref, headers, body)
-    workspace_id = ref.workspace_id
-    if raw_id is not None:
-        # After the commit, keyed: one waiting job serves every request that arrives before a
-        # worker takes it. Were this process to die right here, the sweep finds the row.
-        nudge(deps.jobs, workspace_id)
+    raw_id = deps.spool.store(ref, headers, body)  # committed, its processing woken
     return JSONResponse({"received": True, "duplicate": raw_id is None})
 
 
