@@ -11,9 +11,21 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from heedful.channels.testing import PlatformServer
+from heedful.clock import FrozenClock
+from heedful.config import Settings
+from heedful.store.db import Database
+from heedful.web.app import create_app
 from tests.conftest import shared_data
+
+
+@pytest.fixture
+def app_client(settings: Settings, db: Database, clock: FrozenClock) -> Iterator[TestClient]:
+    """The whole web app (webhook endpoints included) on the test's database and clock."""
+    with TestClient(create_app(settings, database=db, clock=clock)) as client:
+        yield client
 
 
 @pytest.fixture

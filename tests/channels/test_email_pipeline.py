@@ -31,6 +31,7 @@ from heedful.workers.registry import build_registry
 from heedful.workers.runtime import build_context
 from tests.channels.conftest import payload
 from tests.channels.mail_servers import ImapServer, SmtpServer, dovecot, smtp_sink
+from tests.workers.helpers import reply
 
 NOW = datetime(2026, 11, 20, 16, 5, tzinfo=UTC)
 MAILS = [  # two customers' replies in threads of their own (In-Reply-To and References)
@@ -173,18 +174,14 @@ def test_a_reply_goes_to_the_reply_to_address_with_the_thread_kept(
     }  # the person who wrote stays the author
 
     for message_id in REPLY_TO_MAILS:
-        with db.write() as session:
-            conversation = session.get(Conversation, stored[message_id].conversation_id)
-            assert conversation is not None
-            send_reply(
-                session,
-                agent=None,
-                conversation=conversation,
-                text="Thanks, we are on it. ^AB",
-                visibility=Visibility.PRIVATE,
-                clock=clock,
-                queue=jobs.queue,
-            )
+        reply(
+            db,
+            stored[message_id].conversation_id,
+            clock,
+            "Thanks, we are on it. ^AB",
+            jobs.queue,
+            Visibility.PRIVATE,
+        )
         run(jobs)
 
     mary, ingo = smtp.sink.received

@@ -24,7 +24,6 @@ from heedful.services.workspaces import add_channel_account, create_workspace
 from heedful.store.crypto import SecretBox
 from heedful.store.db import Database
 from heedful.store.tables import Conversation, Message, OutboxItem, RawEvent
-from heedful.web.app import create_app
 from tests.channels.conftest import payload
 
 APP_SECRET = "meta-app-secret-for-tests"
@@ -69,13 +68,6 @@ def connect(
             session, account, values, box=SecretBox(settings.secret_key_value()), clock=clock
         )
         return Brand(workspace.id, account.id)
-
-
-@pytest.fixture
-def app_client(settings: Settings, db: Database, clock: FrozenClock) -> Iterator[TestClient]:
-    app = create_app(settings, database=db, clock=clock)
-    with TestClient(app) as client:
-        yield client
 
 
 def post_signed(

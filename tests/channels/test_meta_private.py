@@ -22,11 +22,10 @@ from heedful.domain import Visibility
 from heedful.errors import ReplyWindowClosed
 from heedful.services.contacts import link_identity
 from heedful.services.outbox import retry_delivery
-from heedful.services.replies import send_reply
 from heedful.services.reply_windows import PrivateReach, private_window
 from heedful.store.db import Database
 from heedful.store.tables import Contact, ContactIdentity, Conversation, Message, OutboxItem
-from heedful.web.app import create_app
+from heedful.workers.context import JobQueue
 from tests.channels.conftest import payload
 from tests.channels.test_meta_pipeline import (
     FOLDER,
@@ -37,6 +36,8 @@ from tests.channels.test_meta_pipeline import (
     post_signed,
     run_jobs,
 )
+from tests.workers.helpers import outbox_row
+from tests.workers.helpers import reply as send
 
 DM_PAGE = "12345654332"  # restfb__messaging-message-basic.json: the Page and the customer
 DM_CUSTOMER = "987654321432"
@@ -59,43 +60,31 @@ def graph() -> Iterator[PlatformServer]:
         yield server
 
 
-@pytest.fixture
-def app_client(settings: Settings, db: Database, clock: FrozenClock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, database=db, clock=clock)) as client:
-        yield client
-
-
 def reply(
     db: Database,
     conversation_id: int,
     clock: FrozenClock,
     text: str = "Let's sort this out privately ^AB",
-    queue: object = None,
+    queue: JobQueue | None = None,
 ) -> int:
-    with db.write() as session:
-        conversation = session.get(Conversation, conversation_id)
-        assert conversation is not None
-        sent = send_reply(
-            session,
-            agent=None,
-            conversation=conversation,
-            text=text,
-            visibility=Visibility.PRIVATE,
-            clock=clock,
-            queue=queue,  # type: ignore[arg-type]
-        )
-        return sent.outbox_id
+    """An agent's private reply; its outbox row's id."""
+    return send(db, conversation_id, clock, text, queue, Visibility.PRIVATE).outbox_id
 
 
-def outbox(db: Database, outbox_id: int) -> OutboxItem:
-    with db.session() as session:
-        item = session.get(OutboxItem, outbox_id)
-        assert item is not None
-        return item
+def jobs(client: TestClient) -> JobQueue:
+    return client.app.state.jobs  # type: ignore[attr-defined,no-any-return]
 
 
-def jobs(client: TestClient) -> object:
-    return client.app.state.jobs  # type: ignore[attr-defined]
+def instagram_comment(
+    db: Database, settings: Settings, clock: FrozenClock, graph: PlatformServer, client: TestClient
+) -> Message:
+    """The recorded Instagram comment, through the webhook: the customer's public message."""
+    brand = connect(db, settings, clock, "instagram", "0", graph)
+    body = payload(FOLDER, "restfb__instagram__wh-comments-2021.json").read_bytes()
+    assert post_signed(client, "instagram", brand.account_id, body) == 200
+    run_jobs(client)
+    (comment,) = messages(db)
+    return comment
 
 
 # -- the 24-hour messaging window -------------------------------------------------------------
@@ -140,13 +129,13 @@ def test_a_reply_held_back_past_the_window_is_not_delivered_nor_retried(
 
     run_jobs(app_client)
 
-    item = outbox(db, outbox_id)
+    item = outbox_row(db, outbox_id)
     assert (item.state, item.error_kind) == ("failed", "permanent")
     assert item.last_error and "24-hour messaging window closed" in item.last_error
     assert graph.requests_to(f"/v21.0/{DM_PAGE}/messages") == []
     with db.write() as session, pytest.raises(ReplyWindowClosed, match="window"):
         retry_delivery(session, outbox_id, clock=clock)
-    assert outbox(db, outbox_id).state == "failed"
+    assert outbox_row(db, outbox_id).state == "failed"
 
 
 def test_the_cli_retry_refuses_a_private_message_whose_window_closed(
@@ -178,7 +167,7 @@ def test_the_cli_retry_refuses_a_private_message_whose_window_closed(
 
     assert result.exit_code == 1
     assert "24-hour window for private messages closed at 13 Mar 2016 06:29 UTC" in result.stderr
-    assert outbox(db, outbox_id).state == "failed"
+    assert outbox_row(db, outbox_id).state == "failed"
 
 
 # -- "take it offline" from a public comment: Meta's private reply ----------------------------
@@ -191,11 +180,7 @@ def test_take_it_offline_from_an_instagram_comment_is_its_private_reply(
     graph: PlatformServer,
     app_client: TestClient,
 ) -> None:
-    brand = connect(db, settings, clock, "instagram", "0", graph)
-    body = payload(FOLDER, "restfb__instagram__wh-comments-2021.json").read_bytes()
-    assert post_signed(app_client, "instagram", brand.account_id, body) == 200
-    run_jobs(app_client)
-    (comment,) = messages(db)
+    comment = instagram_comment(db, settings, clock, graph, app_client)
     graph.add("POST", "/v21.0/0/messages", {"recipient_id": "6543210987", "message_id": "aWdf1"})
     clock.set(IG_COMMENT_AT + timedelta(days=2))
 
@@ -207,7 +192,7 @@ def test_take_it_offline_from_an_instagram_comment_is_its_private_reply(
         "recipient": {"comment_id": "123456789"},
         "message": {"text": "Let's sort this out privately ^AB"},
     }
-    item = outbox(db, outbox_id)
+    item = outbox_row(db, outbox_id)
     assert item.request["comment_id"] == "123456789" and item.request["recipient"] is None
     assert (item.state, item.external_id) == ("sent", "aWdf1")
     sent = messages(db)[-1]
@@ -228,11 +213,7 @@ def test_a_comment_older_than_7_days_gets_no_private_reply(
     graph: PlatformServer,
     app_client: TestClient,
 ) -> None:
-    brand = connect(db, settings, clock, "instagram", "0", graph)
-    body = payload(FOLDER, "restfb__instagram__wh-comments-2021.json").read_bytes()
-    assert post_signed(app_client, "instagram", brand.account_id, body) == 200
-    run_jobs(app_client)
-    (comment,) = messages(db)
+    comment = instagram_comment(db, settings, clock, graph, app_client)
     clock.set(IG_COMMENT_AT + timedelta(days=7, minutes=1))
 
     with pytest.raises(ReplyWindowClosed) as refused:
@@ -271,7 +252,7 @@ def test_a_facebook_comment_goes_offline_then_on_in_messenger(
     run_jobs(app_client)
 
     assert graph.requests[-1].json()["recipient"] == {"comment_id": FB_COMMENT}
-    assert outbox(db, first).state == "sent"
+    assert outbox_row(db, first).state == "sent"
 
     # The customer answers in Messenger (the recorded message, on this Page, from their PSID,
     # an hour later); an agent links the two identities: the same person.
@@ -308,7 +289,7 @@ def test_a_facebook_comment_goes_offline_then_on_in_messenger(
         "messaging_type": "RESPONSE",
         "message": {"text": "Refund sent ^AB"},
     }
-    item = outbox(db, second)
+    item = outbox_row(db, second)
     assert (item.state, item.request.get("comment_id")) == ("sent", None)
     clock.set(answered_at + timedelta(hours=24, seconds=1))
     with pytest.raises(ReplyWindowClosed, match="24-hour window"):

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import IntegrityError
+from starlette.routing import Mount
 
 from heedful.channels.webhook.signing import sign
 from heedful.clock import FrozenClock
 from heedful.config import Settings
 from heedful.services.channel_accounts import configure_channel_account
+from heedful.services.webhooks import AccountRef, RawEventSpool
 from heedful.services.workspaces import add_channel_account, create_workspace
 from heedful.store.crypto import SecretBox
 from heedful.store.db import Database
 from heedful.store.tables import ChannelAccount, Message, RawEvent
-from heedful.web.app import create_app
+from heedful.web.api.webhooks import MAX_BODY_BYTES
 from tests.channels.conftest import payload
 
 SECRET = "generic-webhook-secret-0123456789"
-
-
-@pytest.fixture
-def app_client(settings: Settings, db: Database, clock: FrozenClock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, database=db, clock=clock)) as client:
-        yield client
 
 
 def connect(
@@ -46,6 +45,35 @@ def connect(
 def stored(db: Database) -> list[Message]:
     with db.session() as session:
         return list(session.scalars(select(Message).order_by(Message.id)))
+
+
+def account_ref(db: Database, account_id: int) -> AccountRef:
+    with db.session() as session:
+        account = session.get(ChannelAccount, account_id)
+        assert account is not None
+        return AccountRef(account.id, account.workspace_id, account.channel)
+
+
+def behind_a_busy_writer(db: Database, calls: list[Callable[[], object]]) -> list[Future[object]]:
+    """Run ``calls`` at once while another transaction holds the database for 0.3 s, so they
+    queue up behind it (and a spool writes their bodies together); their futures, done."""
+    holding, release = threading.Event(), threading.Event()
+
+    def busy_writer() -> None:
+        with db.write() as session:
+            session.execute(select(RawEvent.id))
+            holding.set()
+            release.wait(5)
+
+    blocker = threading.Thread(target=busy_writer)
+    blocker.start()
+    holding.wait(5)
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        threading.Timer(0.3, release.set).start()
+        wait(futures, timeout=30)
+    blocker.join()
+    return futures
 
 
 def test_trustpilot_review_webhook_with_the_shared_token(
@@ -153,36 +181,17 @@ def test_requests_that_arrive_while_the_writer_is_busy_are_stored_together(
     """Group commit: 40 requests arriving while another transaction holds the database are
     stored in a few transactions, each request answered with its own row (or None for the
     redelivered body), only once committed."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from heedful.services.webhooks import AccountRef, RawEventSpool
-    from heedful.store.tables import RawEvent
-
     account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
-    with db.session() as session:
-        account = session.get(ChannelAccount, account_id)
-        assert account is not None
-        ref = AccountRef(account.id, account.workspace_id, account.channel)
+    ref = account_ref(db, account_id)
     woken: list[set[int]] = []
     spool = RawEventSpool(db, clock, on_stored=woken.append)
     bodies = [f'{{"n": {i}}}'.encode() for i in range(40)] + [b'{"n": 0}']
-    holding, release = threading.Event(), threading.Event()
 
-    def busy_writer() -> None:
-        with db.write() as session:
-            session.execute(select(RawEvent.id))
-            holding.set()
-            release.wait(5)
+    futures = behind_a_busy_writer(
+        db, [partial(spool.store, ref, {"x-n": str(i)}, b) for i, b in enumerate(bodies)]
+    )
 
-    blocker = threading.Thread(target=busy_writer)
-    blocker.start()
-    holding.wait(5)
-    with ThreadPoolExecutor(max_workers=41) as pool:
-        futures = [pool.submit(spool.store, ref, {"x-n": str(i)}, b) for i, b in enumerate(bodies)]
-        threading.Timer(0.3, release.set).start()
-        results = [f.result(timeout=30) for f in futures]
-    blocker.join()
+    results = [f.result() for f in futures]
     ids = [r for r in results if r is not None]
     assert len(ids) == 40 and len(set(ids)) == 40 and results.count(None) == 1
     with db.session() as session:
@@ -213,8 +222,6 @@ def test_an_account_adapter_is_built_once_per_version_of_its_settings(
 
 
 def _webhook_deps(client: TestClient) -> object:
-    from starlette.routing import Mount
-
     (mount,) = [r for r in client.app.routes if isinstance(r, Mount) and r.path == "/webhooks"]  # type: ignore[attr-defined]
     return mount.app.state.deps  # type: ignore[attr-defined]
 
@@ -222,8 +229,6 @@ def _webhook_deps(client: TestClient) -> object:
 def test_a_webhook_endpoint_reads_its_account_once_per_ttl_and_sees_a_disable_after_it(
     db: Database, settings: Settings, clock: FrozenClock, app_client: TestClient
 ) -> None:
-    from sqlalchemy import event, update
-
     account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
     url = f"/webhooks/webhook/{account_id}"
     reads: list[str] = []
@@ -268,8 +273,6 @@ def test_a_webhook_endpoint_reads_its_account_once_per_ttl_and_sees_a_disable_af
 def test_a_webhook_body_over_the_limit_is_refused_and_nothing_is_stored(
     db: Database, settings: Settings, clock: FrozenClock, app_client: TestClient
 ) -> None:
-    from heedful.web.api.webhooks import MAX_BODY_BYTES
-
     account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
     url = f"/webhooks/webhook/{account_id}"
     huge = b"x" * (MAX_BODY_BYTES + 1)
@@ -292,45 +295,22 @@ def test_a_body_the_database_refuses_fails_alone_not_its_whole_group(
 ) -> None:
     """Group commit stores bodies together; when the database refuses one of them (here: its
     channel account no longer exists), the others are still stored and answered."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from sqlalchemy.exc import IntegrityError
-
-    from heedful.services.webhooks import AccountRef, RawEventSpool
-
     account_id = connect(db, settings, clock, "webhook", {"secret": SECRET, "source_name": "shop"})
-    with db.session() as session:
-        account = session.get(ChannelAccount, account_id)
-        assert account is not None
-        good = AccountRef(account.id, account.workspace_id, account.channel)
+    good = account_ref(db, account_id)
     gone = AccountRef(account_id + 1000, good.workspace_id, good.channel)
     spool = RawEventSpool(db, clock)
-    holding, release = threading.Event(), threading.Event()
 
-    def busy_writer() -> None:  # the requests queue up behind it and are written together
-        with db.write() as session:
-            session.execute(select(RawEvent.id))
-            holding.set()
-            release.wait(5)
-
-    blocker = threading.Thread(target=busy_writer)
-    blocker.start()
-    holding.wait(5)
-    with ThreadPoolExecutor(max_workers=9) as pool:
-        futures = [
-            pool.submit(spool.store, gone if i == 4 else good, {}, f'{{"n": {i}}}'.encode())
+    futures = behind_a_busy_writer(
+        db,
+        [
+            partial(spool.store, gone if i == 4 else good, {}, f'{{"n": {i}}}'.encode())
             for i in range(9)
-        ]
-        threading.Timer(0.3, release.set).start()
-        outcomes = []
-        for f in futures:
-            try:
-                outcomes.append(f.result(timeout=30))
-            except IntegrityError:
-                outcomes.append("refused")
-    blocker.join()
+        ],
+    )
 
+    outcomes = [
+        "refused" if isinstance(f.exception(), IntegrityError) else f.result() for f in futures
+    ]
     assert outcomes.count("refused") == 1 and outcomes[4] == "refused"
     assert all(isinstance(o, int) for i, o in enumerate(outcomes) if i != 4)
     with db.session() as session:

@@ -74,13 +74,47 @@ NOT_DISMISSIVE = [
     "Feel free to leave us a review.",
 ]
 
+# Phrases added in the second dismissive round (the issue's "that's your opinion", "with
+# respect", "if you read our terms", "as we already told you", sarcasm, tone policing).
+ARGUING = [
+    "That's your opinion, but our status page is accurate.",
+    "Everyone is entitled to their opinion.",
+    "We'll have to agree to disagree on this one.",
+    "If you'd read the coverage checker you would know the area is patchy.",
+    "If you read our terms you'll see site security is your responsibility.",
+    "As we told you yesterday, the parcel was delivered.",
+    "There's no need for capitals, we can read your message fine.",
+    "Shouting at us won't speed it up.",
+    "Theft is a serious accusation.",
+    "We find that hard to believe.",
+    "The meter doesn't lie.",
+    "I think you'll find the fee is in your contract.",
+    "That doesn't sound like our team at all.",
+    "That's not what our engineer has reported.",
+    "You may have misunderstood the situation.",
+    "There's no reason to be upset.",
+    "It's clearly stated which items are included.",
+    "Cheer up, it's Friday!",
+    "We are aware of the issue. Please be patient.",
+]
+NOT_ARGUING = [
+    "Your opinion matters to us — thank you for telling us.",
+    "You're entitled to a full refund, and I've started it.",
+    "If you check the confirmation email, the reference is at the top.",
+    "We don't find that hard to believe at all — sorry this happened.",
+    "It wasn't clearly stated, sorry — that's on us.",
+    "Sorry for the wait — you have been more patient than we deserve. It is fixed now.",
+    "If that's not what our engineer reported, I'll find out why.",
+    "Sorry — you should not have to be patient about this. An engineer is on the way and will be with you by 2pm.",
+]
 
-@pytest.mark.parametrize("text", DISMISSIVE)
+
+@pytest.mark.parametrize("text", DISMISSIVE + ARGUING)
 def test_dismissive_positive(coach: Coach, text: str) -> None:
     assert "dismissive" in rules(coach, text, customer=ANGRY)
 
 
-@pytest.mark.parametrize("text", NOT_DISMISSIVE)
+@pytest.mark.parametrize("text", NOT_DISMISSIVE + NOT_ARGUING)
 def test_dismissive_negative(coach: Coach, text: str) -> None:
     assert "dismissive" not in rules(coach, text, customer=ANGRY)
 
@@ -242,49 +276,4 @@ def test_more_dismissive(coach: Coach, reply: str) -> None:
 
 def test_inviting_anger_is_not_policing_it(coach: Coach) -> None:
     reply = "Please don't feel you have to calm down for us, you have every right to be angry."
-    assert "dismissive" not in rules(coach, reply, customer=ANGRY)
-
-
-# Phrases added in the second dismissive round (the issue's "that's your opinion", "with
-# respect", "if you read our terms", "as we already told you", sarcasm, tone policing).
-ARGUING = [
-    "That's your opinion, but our status page is accurate.",
-    "Everyone is entitled to their opinion.",
-    "We'll have to agree to disagree on this one.",
-    "If you'd read the coverage checker you would know the area is patchy.",
-    "If you read our terms you'll see site security is your responsibility.",
-    "As we told you yesterday, the parcel was delivered.",
-    "There's no need for capitals, we can read your message fine.",
-    "Shouting at us won't speed it up.",
-    "Theft is a serious accusation.",
-    "We find that hard to believe.",
-    "The meter doesn't lie.",
-    "I think you'll find the fee is in your contract.",
-    "That doesn't sound like our team at all.",
-    "That's not what our engineer has reported.",
-    "You may have misunderstood the situation.",
-    "There's no reason to be upset.",
-    "It's clearly stated which items are included.",
-    "Cheer up, it's Friday!",
-    "We are aware of the issue. Please be patient.",
-]
-NOT_ARGUING = [
-    "Your opinion matters to us — thank you for telling us.",
-    "You're entitled to a full refund, and I've started it.",
-    "If you check the confirmation email, the reference is at the top.",
-    "We don't find that hard to believe at all — sorry this happened.",
-    "It wasn't clearly stated, sorry — that's on us.",
-    "Sorry for the wait — you have been more patient than we deserve. It is fixed now.",
-    "If that's not what our engineer reported, I'll find out why.",
-    "Sorry — you should not have to be patient about this. An engineer is on the way and will be with you by 2pm.",
-]
-
-
-@pytest.mark.parametrize("reply", ARGUING)
-def test_arguing_and_lecturing_phrases(coach: Coach, reply: str) -> None:
-    assert "dismissive" in rules(coach, reply, customer=ANGRY)
-
-
-@pytest.mark.parametrize("reply", NOT_ARGUING)
-def test_warm_replies_sharing_those_words(coach: Coach, reply: str) -> None:
     assert "dismissive" not in rules(coach, reply, customer=ANGRY)
