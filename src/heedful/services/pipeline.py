@@ -53,11 +53,10 @@ def receive(
     # Held for the whole call: the steps each look the workspace up (settings of triage, care,
     # SLA, acknowledgements), and the session's identity map keeps only objects someone
     # references, so without this each looked it up in the database again.
-    workspace = session.get(Workspace, workspace_id)
+    _workspace = session.get(Workspace, workspace_id)
     result = ingest_events(session, workspace_id, events, clock=clock, options=options)
     remember_reply_addresses(session, workspace_id, events, clock=clock)
     after_ingest(session, workspace_id, result, clock=clock, prepared=prepared)
-    del workspace
     return result
 
 

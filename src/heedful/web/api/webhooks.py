@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,20 +64,17 @@ class _EndpointCache:
 
     ttl: float = ACCOUNT_TTL_SECONDS
     _found: dict[tuple[str, int], _Endpoint] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, channel: str, account_id: int) -> _Endpoint | None:
-        with self._lock:
-            found = self._found.get((channel, account_id))
+        found = self._found.get((channel, account_id))
         if found is None or time.monotonic() - found.read_at > self.ttl:
             return None
         return found
 
     def put(self, channel: str, account_id: int, endpoint: _Endpoint) -> None:
-        with self._lock:
-            if len(self._found) > 10_000:  # accounts come and go: never grow without bound
-                self._found.clear()
-            self._found[(channel, account_id)] = endpoint
+        if len(self._found) > 10_000:  # accounts come and go: never grow without bound
+            self._found.clear()
+        self._found[(channel, account_id)] = endpoint
 
 
 @dataclass(frozen=True)
