@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # channel if that conversation was active within this many hours.
     conversation_window_hours: float = 24.0
     worker_mode: WorkerMode = WorkerMode.INPROCESS
+    # An import of at least this many bytes into an empty store builds the inbox's and
+    # search's indexes once at the end instead of row by row (heedful.store.deferred).
+    import_bulk_index_bytes: int = 16 * 1024 * 1024
     public_url: str = ""  # where users reach the app, used in links and to set Secure cookies
 
     @model_validator(mode="after")

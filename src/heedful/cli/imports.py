@@ -142,6 +142,8 @@ def _run(
                 batch_size=batch_size,
                 window=window,
                 on_batch=on_batch,
+                size_hint=size,
+                bulk_index_bytes=cfg.import_bulk_index_bytes,
             )
             progress.update(task, completed=size)
     _summary(report, as_json)

@@ -234,6 +234,9 @@ class _Batch:
         self.now = clock.now()
         self.result = IngestResult()
 
+    def _allocate(self, table: Table, count: int) -> list[int]:
+        return allocate_ids(self.session, table, count)
+
     # -- the steps -------------------------------------------------------------------------
 
     def run(self, events: Sequence[InboundEvent]) -> IngestResult:
@@ -266,18 +269,21 @@ class _Batch:
                 valid.append(event)
                 continue
             raw = json.dumps(event.as_json(), ensure_ascii=False, default=str).encode("utf-8")
-            quarantine(
-                self.session,
-                workspace_id=self.ws,
-                source=self.options.source,
-                raw=raw,
-                reason=reason,
-                now=self.now,
-                locator=event.raw_ref,
-            )
+            self._quarantine(raw, reason, event.raw_ref)
             self.result.quarantined += 1
             self.result.reasons[reason] = self.result.reasons.get(reason, 0) + 1
         return valid
+
+    def _quarantine(self, raw: bytes, reason: str, locator: str | None) -> None:
+        quarantine(
+            self.session,
+            workspace_id=self.ws,
+            source=self.options.source,
+            raw=raw,
+            reason=reason,
+            now=self.now,
+            locator=locator,
+        )
 
     def _drop_repeats_in_batch(self, events: list[InboundEvent]) -> list[InboundEvent]:
         seen: set[tuple[str, str]] = set()
@@ -391,7 +397,7 @@ class _Batch:
     ) -> dict[tuple[str, str], _IdentityRow]:
         """Create an identity and its contact per event; returns the identities this writer
         created, as stored (no need to read them back)."""
-        contact_ids = allocate_ids(self.session, CONTACT, len(events))
+        contact_ids = self._allocate(CONTACT, len(events))
         insert_rows(
             self.session,
             CONTACT,
@@ -401,7 +407,7 @@ class _Batch:
                 for cid, e in zip(contact_ids, events, strict=True)
             ],
         )
-        identity_ids = allocate_ids(self.session, IDENTITY, len(events))
+        identity_ids = self._allocate(IDENTITY, len(events))
         inserted = insert_rows_racing(
             self.session,
             IDENTITY,
@@ -440,39 +446,7 @@ class _Batch:
         latest: dict[tuple[str, str], InboundEvent],
         known: dict[tuple[str, str], _IdentityRow],
     ) -> None:
-        changes = []
-        for key, event in latest.items():
-            row = known[key]
-            author = event.author
-            handle = author.handle or row.handle
-            display_name = author.display_name or row.display_name
-            followers = author.followers if author.followers is not None else row.followers
-            if (
-                handle != row.handle
-                or display_name != row.display_name
-                or followers != row.followers
-            ):
-                changes.append(
-                    {
-                        "_id": row.id,
-                        "handle": handle,
-                        "display_name": display_name,
-                        "followers": followers,
-                        "updated_at": self.now,
-                    }
-                )
-        if changes:
-            self.session.execute(
-                update(IDENTITY)
-                .where(IDENTITY.c.id == bindparam("_id"))
-                .values(
-                    handle=bindparam("handle"),
-                    display_name=bindparam("display_name"),
-                    followers=bindparam("followers"),
-                    updated_at=bindparam("updated_at"),
-                ),
-                changes,
-            )
+        update_identities(self.session, identity_changes(latest, known, self.now))
 
     # -- brand accounts --------------------------------------------------------------------
 
@@ -493,29 +467,37 @@ class _Batch:
         found = _account_index(rows)
         missing = [key for key in outbound if key not in found]
         if missing:
-            stmt = insert_ignoring_conflicts(
-                self.session, ACCOUNT, "workspace_id", "channel", "external_id"
-            )
-            self.session.execute(
-                stmt,
-                [
-                    {
-                        "workspace_id": self.ws,
-                        "channel": channel,
-                        "external_id": external_id,
-                        "handle": outbound[(channel, external_id)].author.handle or external_id,
-                        "display_name": outbound[(channel, external_id)].author.display_name,
-                        "followers": outbound[(channel, external_id)].author.followers,
-                        "status": "active",
-                        "config": {},
-                        "cursor": {},
-                        "created_at": self.now,
-                    }
-                    for channel, external_id in missing
-                ],
-            )
-            return self._resolve_accounts_again(channels)
+            return self._create_accounts(missing, outbound, channels)
         return found
+
+    def _create_accounts(
+        self,
+        missing: list[tuple[str, str]],
+        outbound: dict[tuple[str, str], InboundEvent],
+        channels: set[str],
+    ) -> dict[tuple[str, str], int]:
+        stmt = insert_ignoring_conflicts(
+            self.session, ACCOUNT, "workspace_id", "channel", "external_id"
+        )
+        self.session.execute(
+            stmt,
+            [
+                {
+                    "workspace_id": self.ws,
+                    "channel": channel,
+                    "external_id": external_id,
+                    "handle": outbound[(channel, external_id)].author.handle or external_id,
+                    "display_name": outbound[(channel, external_id)].author.display_name,
+                    "followers": outbound[(channel, external_id)].author.followers,
+                    "status": "active",
+                    "config": {},
+                    "cursor": {},
+                    "created_at": self.now,
+                }
+                for channel, external_id in missing
+            ],
+        )
+        return self._resolve_accounts_again(channels)
 
     def _resolve_accounts_again(self, channels: set[str]) -> dict[tuple[str, str], int]:
         rows = self.session.execute(
@@ -565,20 +547,32 @@ class _Batch:
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
     ) -> dict[int, int]:
+        ids, rows = self._conversation_rows(keys, events, assignment, identities, accounts)
+        insert_rows(self.session, CONVERSATION, CONVERSATION_COLUMNS, rows)
+        return dict(zip(keys, ids, strict=True))
+
+    def _conversation_rows(
+        self,
+        keys: list[int],
+        events: list[InboundEvent],
+        assignment: dict[tuple[str, str], int],
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> tuple[list[int], list[tuple[Any, ...]]]:
+        """Ids and rows (in CONVERSATION_COLUMNS order) of the conversations the batch starts."""
         if not keys:
-            return {}
+            return [], []
         members: dict[int, list[InboundEvent]] = defaultdict(list)
         for e in events:
             k = assignment[(e.channel, e.external_id)]
             if k < 0:
                 members[k].append(e)
-        ids = allocate_ids(self.session, CONVERSATION, len(keys))
+        ids = self._allocate(CONVERSATION, len(keys))
         rows = [
             self._conversation_row(cid, members[k], identities, accounts)
             for cid, k in zip(ids, keys, strict=True)
         ]
-        insert_rows(self.session, CONVERSATION, CONVERSATION_COLUMNS, rows)
-        return dict(zip(keys, ids, strict=True))
+        return ids, rows
 
     def _conversation_row(
         self,
@@ -623,7 +617,27 @@ class _Batch:
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
     ) -> dict[tuple[str, str], int]:
-        ids = allocate_ids(self.session, MESSAGE, len(events))
+        ids, rows = self._message_rows(events, conv_of, identities, accounts)
+        inserted = insert_rows_racing(
+            self.session, MESSAGE, MESSAGE_COLUMNS, rows, ("workspace_id", "channel", "external_id")
+        )
+        if len(inserted) == len(ids):
+            return {(e.channel, e.external_id): mid for mid, e in zip(ids, events, strict=True)}
+        return {
+            (e.channel, e.external_id): mid
+            for mid, e in zip(ids, events, strict=True)
+            if mid in inserted
+        }
+
+    def _message_rows(
+        self,
+        events: list[InboundEvent],
+        conv_of: dict[tuple[str, str], int],
+        identities: dict[tuple[str, str], _Identity],
+        accounts: dict[tuple[str, str], int],
+    ) -> tuple[list[int], list[tuple[Any, ...]]]:
+        """Ids and rows (in MESSAGE_COLUMNS order) of the batch's messages."""
+        ids = self._allocate(MESSAGE, len(events))
         # One tight loop (no call per row): at import scale this is the hottest Python code.
         ws, now = self.ws, self.now
         rows = []
@@ -662,16 +676,7 @@ class _Batch:
                     raw_ref[:500] if raw_ref else None,
                 )
             )
-        inserted = insert_rows_racing(
-            self.session, MESSAGE, MESSAGE_COLUMNS, rows, ("workspace_id", "channel", "external_id")
-        )
-        if len(inserted) == len(ids):
-            return {(e.channel, e.external_id): mid for mid, e in zip(ids, events, strict=True)}
-        return {
-            (e.channel, e.external_id): mid
-            for mid, e in zip(ids, events, strict=True)
-            if mid in inserted
-        }
+        return ids, rows
 
     def _merge(self, merges: list[tuple[int, int]]) -> None:
         """Fold conversation ``loser`` into ``winner``: every row that points at the loser (in
@@ -816,6 +821,48 @@ class _Batch:
                 "first_message_id": min(r.message_ids) if r.message_ids else None,
                 "last_message_id": max(r.message_ids) if r.message_ids else None,
             },
+        )
+
+
+def identity_changes(
+    latest: dict[tuple[str, str], InboundEvent],
+    known: dict[tuple[str, str], _IdentityRow],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The stored identities whose handle, display name or follower count the newest event
+    of their author changes (a value the event does not carry is kept)."""
+    changes = []
+    for key, event in latest.items():
+        row = known[key]
+        author = event.author
+        handle = author.handle or row.handle
+        display_name = author.display_name or row.display_name
+        followers = author.followers if author.followers is not None else row.followers
+        if handle != row.handle or display_name != row.display_name or followers != row.followers:
+            changes.append(
+                {
+                    "_id": row.id,
+                    "handle": handle,
+                    "display_name": display_name,
+                    "followers": followers,
+                    "updated_at": now,
+                }
+            )
+    return changes
+
+
+def update_identities(session: Session, changes: list[dict[str, Any]]) -> None:
+    if changes:
+        session.execute(
+            update(IDENTITY)
+            .where(IDENTITY.c.id == bindparam("_id"))
+            .values(
+                handle=bindparam("handle"),
+                display_name=bindparam("display_name"),
+                followers=bindparam("followers"),
+                updated_at=bindparam("updated_at"),
+            ),
+            changes,
         )
 
 
@@ -1016,6 +1063,19 @@ class _Threader:
             if e.direction is INBOUND and not e.in_reply_to:
                 identity = self.identities[(e.channel, e.author.external_id)]
                 contacts[e.channel].add(identity.contact_id)
+        latest = self.latest_for_contact
+        for conv, contact, channel, last_activity in self._open_conversations(contacts):
+            # the most recently active one; on a tie, the newest (whatever order rows come in)
+            slot = (contact, channel)
+            current = latest.get(slot)
+            if current is None or (last_activity, conv) > (current[1], current[0]):
+                latest[slot] = (conv, last_activity)
+
+    def _open_conversations(
+        self, contacts: dict[str, set[int]]
+    ) -> Iterator[tuple[int, int, str, datetime]]:
+        """(id, contact, channel, last activity) of the stored conversations, not resolved, of
+        these contacts on these channels."""
         for channel, ids in contacts.items():
             for part in chunked(sorted(ids)):
                 rows = self.session.execute(
@@ -1030,10 +1090,7 @@ class _Threader:
                     )
                 )
                 for conv, contact, last_activity in rows:
-                    slot = (contact, channel)
-                    current = self.latest_for_contact.get(slot)
-                    if current is None or last_activity > current[1]:
-                        self.latest_for_contact[slot] = (conv, last_activity)
+                    yield conv, contact, channel, last_activity
 
 
 def recompute_conversation_timestamps(session: Session, conversation_ids: Sequence[int]) -> None:

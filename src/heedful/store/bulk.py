@@ -173,6 +173,16 @@ def in_values(
     return column.in_(select(table.c.value))
 
 
+def integrity_errors(session: Session) -> tuple[type[Exception], ...]:
+    """What a refused insert raises: SQLAlchemy's IntegrityError for its statements, the
+    driver's own for ``insert_rows``, which runs on the driver's cursor (COPY, multi-row
+    INSERT) where SQLAlchemy does not wrap errors."""
+    from sqlalchemy.exc import IntegrityError
+
+    driver = session.get_bind().dialect.dbapi
+    return (IntegrityError, driver.IntegrityError) if driver is not None else (IntegrityError,)
+
+
 def insert_rows_racing(
     session: Session,
     table: Table,
@@ -191,15 +201,13 @@ def insert_rows_racing(
     if dialect_name(session) != "postgresql":
         insert_rows(session, table, columns, rows)  # the write lock is ours: no race
         return {int(r[0]) for r in rows}
-    from sqlalchemy.exc import IntegrityError
-
     from heedful.store.dialect import insert_ignoring_conflicts
 
     try:
         with session.begin_nested():
             insert_rows(session, table, columns, rows)
         return {int(r[0]) for r in rows}
-    except IntegrityError:
+    except integrity_errors(session):
         stmt = insert_ignoring_conflicts(session, table, *conflict_columns)
         result = session.execute(
             stmt.returning(table.c.id), [dict(zip(columns, r, strict=True)) for r in rows]

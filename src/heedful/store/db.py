@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -195,3 +195,39 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class WriterLine:
+    """One connection that writes a run of transactions in order: an import's batches, while
+    the next one is planned on other connections (see heedful.services.ingest_plan). On
+    PostgreSQL the import holds the workspace's scope lock on this connection for the whole
+    run (``heedful.store.dialect.hold_scope``), so nobody else writes there between a plan and
+    its write."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.connection: Connection = db.engine.execution_options(heedful_writer=True).connect()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session writing on this line, committed on success, rolled back on error."""
+        turn = self._db._writer_turn if self._db.dialect == "sqlite" else nullcontext()
+        with (
+            turn,
+            Session(bind=self.connection, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    def close(self) -> None:
+        """Give the connection back, without the session locks taken on it: the pool keeps the
+        server session open, and a lock left there would outlive the import."""
+        try:
+            if self._db.dialect == "postgresql" and not self.connection.invalidated:
+                self.connection.rollback()
+                self.connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                self.connection.commit()
+        except Exception:  # the server is gone or the session broken: end the session, and
+            self.connection.invalidate()  # its locks with it (the import's error is the news)
+        finally:
+            self.connection.close()

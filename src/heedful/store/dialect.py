@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -94,6 +94,39 @@ def lock_keys(session: Session, scope: int, keys: Iterable[str], *, at_least: in
         ),
         {"scope": scope, "keys": hashed},
     )
+
+
+def hold_scope(connection: Connection, scope: int) -> None:
+    """PostgreSQL: take the scope's gate exclusively for the whole session of ``connection``,
+    across its transactions, until ``release_scope`` (or the connection closes). Other
+    writers of the scope (``lock_keys``) wait; this connection's own ``lock_keys`` goes
+    through, since a session's advisory locks do not conflict with each other."""
+    connection.execute(
+        text("SELECT pg_advisory_lock(:scope, :gate)"), {"scope": scope, "gate": _SCOPE_GATE}
+    )
+    connection.commit()
+
+
+def release_scope(connection: Connection, scope: int) -> None:
+    connection.execute(
+        text("SELECT pg_advisory_unlock(:scope, :gate)"), {"scope": scope, "gate": _SCOPE_GATE}
+    )
+    connection.commit()
+
+
+def scope_wanted(connection: Connection, scope: int) -> bool:
+    """PostgreSQL: whether another session is waiting for the scope's gate (held by
+    ``hold_scope``), so the holder can step aside between two of its transactions."""
+    wanted = connection.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid::bigint = :scope AND objid::bigint = :gate AND objsubid = 2)"
+        ),
+        {"scope": scope, "gate": _SCOPE_GATE},
+    ).scalar_one()
+    connection.commit()
+    return bool(wanted)
 
 
 def count_rows(session: Session, table: Table, *where: Any) -> int:

@@ -12,6 +12,7 @@ import queue
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,9 +21,11 @@ from typing import BinaryIO, NamedTuple, Self
 from heedful.clock import Clock
 from heedful.domain import InboundEvent
 from heedful.services.ingest import IngestOptions, IngestResult, ingest_events, quarantine
+from heedful.services.ingest_plan import CannotPlan, Overlay, Plan, Replan, plan_events, write_plan
 from heedful.store import search
-from heedful.store.db import Database
-from heedful.store.dialect import refresh_statistics
+from heedful.store.db import Database, WriterLine
+from heedful.store.deferred import DEFER_FROM_BYTES, drop_indexes, restore_indexes, store_is_empty
+from heedful.store.dialect import hold_scope, refresh_statistics, release_scope, scope_wanted
 
 DEFAULT_BATCH_SIZE = 5000
 # Allocations between two young-generation collections during an import (Python's default is
@@ -89,6 +92,7 @@ class ImportReport:
     ingest: IngestResult = field(default_factory=IngestResult)
     rejected_rows: int = 0  # refused by the reader (bad CSV/JSON), before ingest
     reasons: dict[str, int] = field(default_factory=dict)
+    planned_batches: int = 0  # stored by a plan made while the batch before was written
 
     @property
     def quarantined(self) -> int:
@@ -176,14 +180,33 @@ def run_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     window: timedelta = timedelta(hours=24),
     on_batch: Callable[[ImportReport], None] | None = None,
+    size_hint: int | None = None,
+    bulk_index_bytes: int = DEFER_FROM_BYTES,
 ) -> ImportReport:
+    """Import ``rows`` into the workspace, one transaction per batch.
+
+    ``size_hint``: the input's size in bytes, when known. An import of at least
+    ``bulk_index_bytes`` into an empty store builds the inbox's and search's indexes once at
+    the end rather than row by row (see heedful.store.deferred)."""
     report = ImportReport()
     options = IngestOptions(window=window, source=source, actor="import", prevalidated=True)
     with db.bulk_load(), _fewer_collections():
-        _import_batches(db, workspace_id, rows, report, options, clock, batch_size, on_batch)
-        with db.write() as session:
-            search.index_pending(session)
+        deferred = _defer_indexes(db) if (size_hint or 0) >= bulk_index_bytes else []
+        try:
+            _import_batches(db, workspace_id, rows, report, options, clock, batch_size, on_batch)
+            with db.write() as session:
+                search.index_pending(session)
+        finally:
+            if deferred:
+                with db.write() as session:
+                    restore_indexes(session.connection())
     return report
+
+
+def _defer_indexes(db: Database) -> list[str]:
+    with db.write() as session:
+        connection = session.connection()
+        return drop_indexes(connection) if store_is_empty(connection) else []
 
 
 @contextmanager
@@ -208,34 +231,142 @@ def _import_batches(
     batch_size: int,
     on_batch: Callable[[ImportReport], None] | None,
 ) -> None:
-    source = options.source
-    analyze_at = 1
-    for number, batch in enumerate(read_ahead(batched(rows, batch_size)), 1):
-        report.rows_read += len(batch)
-        with db.write() as session:
-            events = []
-            for row in batch:
-                if row.event is not None:
-                    events.append(row.event)
-                    continue
-                reason = row.reason or "unreadable row"
-                quarantine(
-                    session,
-                    workspace_id=workspace_id,
-                    source=source,
-                    raw=row.raw,
-                    reason=reason,
-                    now=clock.now(),
-                    locator=row.locator,
-                )
-                report.rejected_rows += 1
-                report.reasons[reason] = report.reasons.get(reason, 0) + 1
-            report.ingest.add(
-                ingest_events(session, workspace_id, events, clock=clock, options=options)
-            )
-        if number == analyze_at:  # after batches 1, 2, 4, 8…: estimates keep up with growth
-            analyze_at *= 2
-            with db.write() as session:
-                refresh_statistics(session, GROWING_TABLES)
-        if on_batch is not None:
-            on_batch(report)
+    """On PostgreSQL, batch N+1 is planned (read, threaded, its rows built) while batch N is
+    written on the writer line, in its own thread: the server works on one while Python works
+    on the other. Each batch still commits alone and in order, with exactly what the serial
+    path would have stored (see heedful.services.ingest_plan).
+
+    SQLite takes every batch through the serial path: its work runs in this process, and a
+    planning thread only takes the GIL from the writing one (measured: no faster)."""
+    line = WriterLine(db)
+    writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+    committer = _Committer(db, line, workspace_id, report, options, clock, on_batch)
+    pending: tuple[Future[bool], list[Row]] | None = None
+    try:
+        if committer.postgres:  # nobody else ingests into the workspace while plans are made
+            hold_scope(line.connection, workspace_id)
+        overlay = Overlay()
+        for batch in read_ahead(batched(rows, batch_size)):
+            report.rows_read += len(batch)
+            events = [row.event for row in batch if row.event is not None]
+            plan: Plan | None = None
+            try:
+                if committer.postgres:
+                    with db.session() as reads:
+                        plan = plan_events(
+                            reads,
+                            workspace_id,
+                            events,
+                            clock=clock,
+                            options=options,
+                            overlay=overlay,
+                        )
+            except CannotPlan:
+                plan = None
+            if pending is not None:
+                if not _settle(pending, committer):
+                    plan = None  # planned on what the refused batch would have stored
+                pending = None
+            if plan is None:  # the serial path, nothing in flight
+                committer.commit(batch, None)
+                overlay = Overlay()
+                committer.step_aside_if_wanted()
+                continue
+            pending = (writes.submit(committer.commit, batch, plan), batch)
+            overlay = plan.overlay
+            if committer.wanted:  # others wait for the workspace: let them in after this one
+                _settle(pending, committer)
+                pending = None
+                overlay = Overlay()
+                committer.step_aside_if_wanted()
+        if pending is not None:
+            _settle(pending, committer)
+            pending = None
+    finally:
+        writes.shutdown(wait=True)  # after an error too: the write in flight ends first
+        line.close()
+
+
+def _settle(pending: tuple[Future[bool], list[Row]], committer: _Committer) -> bool:
+    """Wait for a planned batch's write. If the store refused its plan (another writer came
+    in between), store the batch through the serial path instead; returns False then."""
+    future, batch = pending
+    if future.result():
+        return True
+    committer.commit(batch, None)
+    return False
+
+
+class _Committer:
+    """Writes batches on the writer line, one transaction each, and keeps the report."""
+
+    def __init__(
+        self,
+        db: Database,
+        line: WriterLine,
+        workspace_id: int,
+        report: ImportReport,
+        options: IngestOptions,
+        clock: Clock,
+        on_batch: Callable[[ImportReport], None] | None,
+    ) -> None:
+        self.db, self.line, self.ws = db, line, workspace_id
+        self.report, self.options, self.clock, self.on_batch = report, options, clock, on_batch
+        self.postgres = db.dialect == "postgresql"
+        self.committed = 0
+        self.analyze_at = 1
+        self.wanted = False  # another session waits for the workspace (PostgreSQL)
+
+    def commit(self, batch: list[Row], plan: Plan | None) -> bool:
+        """Store one batch: its plan if it has one, else through the serial path. Returns
+        False, having stored nothing, when the store refused the plan."""
+        report, source, now = self.report, self.options.source, self.clock.now()
+        try:
+            with self.line.transaction() as session:
+                rejected: dict[str, int] = {}
+                for row in batch:
+                    if row.event is None:
+                        reason = row.reason or "unreadable row"
+                        quarantine(
+                            session,
+                            workspace_id=self.ws,
+                            source=source,
+                            raw=row.raw,
+                            reason=reason,
+                            now=now,
+                            locator=row.locator,
+                        )
+                        rejected[reason] = rejected.get(reason, 0) + 1
+                if plan is None:
+                    events = [row.event for row in batch if row.event is not None]
+                    result = ingest_events(
+                        session, self.ws, events, clock=self.clock, options=self.options
+                    )
+                else:
+                    result = write_plan(session, plan, self.clock)
+        except Replan:
+            return False
+        report.ingest.add(result)
+        report.planned_batches += plan is not None
+        for reason, count in rejected.items():
+            report.rejected_rows += count
+            report.reasons[reason] = report.reasons.get(reason, 0) + count
+        self.committed += 1
+        if self.committed == self.analyze_at:  # after batches 1, 2, 4, 8…: estimates keep up
+            self.analyze_at *= 2
+            if self.postgres:
+                with self.line.transaction() as session:
+                    refresh_statistics(session, GROWING_TABLES)
+        if self.postgres:
+            self.wanted = scope_wanted(self.line.connection, self.ws)
+        if self.on_batch is not None:
+            self.on_batch(report)
+        return True
+
+    def step_aside_if_wanted(self) -> None:
+        """PostgreSQL: nothing in flight, and others wait for the workspace: release it and
+        queue for it again behind them."""
+        if self.postgres and self.wanted:
+            release_scope(self.line.connection, self.ws)
+            hold_scope(self.line.connection, self.ws)
+            self.wanted = False
