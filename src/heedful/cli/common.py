@@ -53,8 +53,15 @@ def settings() -> Settings:
 
 
 @contextmanager
-def open_database(cfg: Settings | None = None, *, migrate: bool = True) -> Iterator[Database]:
-    """The configured database, migrated to the newest schema unless told not to."""
+def open_database(
+    cfg: Settings | None = None, *, migrate: bool = True, repair: bool = False
+) -> Iterator[Database]:
+    """The configured database, migrated to the newest schema unless told not to.
+
+    ``repair``: also build the indexes a large first import defers to its end, if one died
+    before building them (heedful.store.deferred). The commands that serve the store (serve,
+    worker, db upgrade) repair; the others do not, so that ``heedful stats`` run during an
+    import does not build them under it."""
     from heedful.store.migrate import upgrade
 
     cfg = cfg or settings()
@@ -62,6 +69,19 @@ def open_database(cfg: Settings | None = None, *, migrate: bool = True) -> Itera
     try:
         if migrate:
             upgrade(db.engine)
+        if repair:
+            repair_indexes(db)
         yield db
     finally:
         db.dispose()
+
+
+def repair_indexes(db: Database) -> None:
+    from heedful.store.deferred import restore_indexes
+
+    with db.write() as session:
+        built = restore_indexes(session.connection())
+    if built:
+        err_console.print(
+            f"built {len(built)} indexes an interrupted import had left out: {', '.join(built)}"
+        )

@@ -16,12 +16,16 @@ def upgrade_command(
         "heads", help="Target revision (default: the newest of each branch)."
     ),
 ) -> None:
-    """Migrate the database (HEEDFUL_DATABASE_URL) to the newest schema. Safe to re-run."""
+    """Migrate the database (HEEDFUL_DATABASE_URL) to the newest schema, and build any index
+    an interrupted import left out. Safe to re-run."""
+    from heedful.cli.common import repair_indexes
     from heedful.store.migrate import current_revision, upgrade
 
     cfg = settings()
     with open_database(cfg, migrate=False) as db:
         upgrade(db.engine, revision)
+        if revision == "heads":
+            repair_indexes(db)
         out_console.print(f"database at revision {current_revision(db.engine)}")
 
 

@@ -26,8 +26,8 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         cfg = settings()
-        with open_database(cfg):
-            pass  # migrated
+        with open_database(cfg, repair=True):
+            pass  # migrated, and indexes an interrupted import left out built
         bind_host = host or cfg.host
         bind_port = port or cfg.port
         out_console.print(

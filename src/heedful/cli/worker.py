@@ -31,8 +31,8 @@ def worker_command(
     from heedful.workers.runtime import run_worker
 
     cfg = settings()
-    with open_database(cfg):
-        pass  # migrated
+    with open_database(cfg, repair=True):
+        pass  # migrated, and indexes an interrupted import left out built
     out_console.print(f"heedful worker ({cfg.worker_mode.value}), {concurrency} at a time")
     run_worker(cfg, concurrency=concurrency)
 

@@ -8,9 +8,10 @@ keeping it up to date with every batch, as ``pg_restore`` and ``mysqldump`` file
 
 Only an import into an empty store defers them: there is no inbox yet to slow down, for this
 workspace or any other. If the import dies before rebuilding them (kill -9, power loss),
-:func:`restore_indexes` builds what is missing; every command runs it after migrating
-(``heedful.store.migrate.upgrade``), so the next ``heedful serve`` or ``heedful import``
-repairs the store before using it.
+:func:`restore_indexes` builds what is missing: ``heedful serve``, ``heedful worker`` and
+``heedful db upgrade`` run it at start (``heedful.cli.common.open_database``), and so does the
+next import. Other commands do not, so that ``heedful stats`` run during a first import does
+not build the indexes under it.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 
 import heedful.store.tables  # noqa: F401 - registers every table
 from heedful.store.base import metadata
-from heedful.store.deferred import restore_indexes
 from heedful.store.schema_filter import include_object
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -27,14 +26,11 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Migrate the database behind ``engine`` to ``revision`` (default: every branch's newest).
-    At the newest, also build any index a bulk load that died left out (heedful.store.deferred)."""
+    """Migrate the database behind ``engine`` to ``revision`` (default: every branch's newest)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
-        if revision == "heads":
-            restore_indexes(connection)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

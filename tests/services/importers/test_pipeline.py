@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, inspect, select, update
 
+from heedful.cli.common import open_database
 from heedful.clock import FrozenClock
 from heedful.domain import Author, InboundEvent
 from heedful.services.importers.runner import Row, batched, run_import
@@ -27,8 +28,8 @@ from heedful.services.ingest import IngestOptions, ingest_events
 from heedful.services.ingest_plan import Overlay, Replan, plan_events, write_plan
 from heedful.services.workspaces import create_workspace
 from heedful.store.db import Database
-from heedful.store.deferred import deferrable_indexes, drop_indexes
-from heedful.store.migrate import schema_diff, upgrade
+from heedful.store.deferred import deferrable_indexes, drop_indexes, restore_indexes
+from heedful.store.migrate import schema_diff
 from heedful.store.tables import (
     ChannelAccount,
     ContactIdentity,
@@ -341,7 +342,8 @@ def deferred_names(db: Database) -> Iterator[set[str]]:
     names = {str(ix.name) for ix in deferrable_indexes(db.dialect)}
     assert names <= _indexes(db)
     yield names
-    upgrade(db.engine)  # whatever a test left out, for the tests after it (PostgreSQL)
+    with db.engine.begin() as c:  # whatever a test left out, for the tests after it (PostgreSQL)
+        restore_indexes(c)
 
 
 def test_a_large_first_import_builds_its_deferred_indexes_at_the_end(
@@ -383,12 +385,36 @@ def test_a_large_first_import_builds_its_deferred_indexes_at_the_end(
     assert seen and all(deferred_names <= names for names in seen)
 
 
-def test_the_next_command_rebuilds_indexes_an_interrupted_import_left_out(
-    db: Database, deferred_names: set[str]
+def test_the_indexes_an_interrupted_import_left_out_are_built_again(
+    db: Database,
+    database_url: str,
+    clock: FrozenClock,
+    tmp_path: Path,
+    deferred_names: set[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with db.engine.begin() as c:  # what a bulk import killed half-way leaves
-        assert set(drop_indexes(c)) == deferred_names
-    assert not deferred_names & _indexes(db)
-    upgrade(db.engine)  # every command migrates first (heedful.cli.common.open_database)
-    assert deferred_names <= _indexes(db)
+    def interrupted() -> None:  # what a bulk import killed half-way leaves
+        with db.engine.begin() as c:
+            assert set(drop_indexes(c)) == deferred_names
+        assert not deferred_names & _indexes(db)
+
+    # the commands that serve the store build them at start (serve, worker, db upgrade)
+    interrupted()
+    monkeypatch.setenv("HEEDFUL_DATABASE_URL", database_url)
+    monkeypatch.setenv("HEEDFUL_DATA_DIR", str(tmp_path))
+    with open_database(repair=True):
+        assert deferred_names <= _indexes(db)
     assert schema_diff(db.engine) == []
+    # others only migrate: `heedful stats` during a first import leaves its indexes alone
+    interrupted()
+    with open_database():
+        assert not deferred_names & _indexes(db)
+    # and the next import, small or into a store no longer empty, builds them first
+    with db.write() as s:
+        ws = create_workspace(s, slug="w", name="W", clock=clock).id
+    seen: list[set[str]] = []
+    with open_twcs(_shuffled_file(tmp_path, 200, seed=5)) as reader:
+        run_import(
+            db, ws, reader, clock=clock, source="t", on_batch=lambda _: seen.append(_indexes(db))
+        )
+    assert seen and all(deferred_names <= names for names in seen)

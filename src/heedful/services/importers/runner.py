@@ -191,7 +191,7 @@ def run_import(
     report = ImportReport()
     options = IngestOptions(window=window, source=source, actor="import", prevalidated=True)
     with db.bulk_load(), _fewer_collections():
-        deferred = _defer_indexes(db) if (size_hint or 0) >= bulk_index_bytes else []
+        deferred = _indexes_for(db, size_hint, bulk_index_bytes)
         try:
             _import_batches(db, workspace_id, rows, report, options, clock, batch_size, on_batch)
             with db.write() as session:
@@ -207,6 +207,19 @@ def _defer_indexes(db: Database) -> list[str]:
     with db.write() as session:
         connection = session.connection()
         return drop_indexes(connection) if store_is_empty(connection) else []
+
+
+def _indexes_for(db: Database, size_hint: int | None, bulk_index_bytes: int) -> list[str]:
+    """The indexes this import builds at its end: the deferrable ones if it is large and the
+    store empty (dropped now), else none, after building any that an import that died left
+    out (its lookups would not need them, the inbox would)."""
+    if (size_hint or 0) >= bulk_index_bytes:
+        deferred = _defer_indexes(db)
+        if deferred:
+            return deferred
+    with db.write() as session:
+        restore_indexes(session.connection())
+    return []
 
 
 @contextmanager
