@@ -245,15 +245,14 @@ class _Batch:
         fresh = self._drop_repeats_in_batch(fresh)
         if not fresh:
             return self.result
-        # every fresh event brings its own message key, so a batch this big locks the scope
-        lock_keys(self.session, self.ws, self._lock_keys(fresh), at_least=len(fresh))
+        self._lock(fresh)
         fresh = self._drop_stored(fresh)
         if not fresh:
             return self.result
         fresh.sort(key=lambda e: (e.created_at, e.external_id))
         identities = self._upsert_identities(fresh)
         accounts = self._resolve_accounts(fresh)
-        threader = _Threader(self, fresh, identities)
+        threader = self._threader(fresh, identities)
         assignment = threader.assign()
         self._store(fresh, assignment, threader, identities, accounts)
         self._log_batch()
@@ -296,6 +295,15 @@ class _Batch:
             seen.add(key)
             unique.append(event)
         return unique
+
+    def _lock(self, events: list[InboundEvent]) -> None:
+        # every fresh event brings its own message key, so a batch this big locks the scope
+        lock_keys(self.session, self.ws, self._lock_keys(events), at_least=len(events))
+
+    def _threader(
+        self, events: list[InboundEvent], identities: dict[tuple[str, str], _Identity]
+    ) -> _Threader:
+        return _Threader(self, events, identities)
 
     def _lock_keys(self, events: list[InboundEvent]) -> Iterable[str]:
         for e in events:
@@ -1028,16 +1036,22 @@ class _Threader:
         for channel, refs in _group_by_channel(keys).items():
             for part in chunked(refs):
                 rows = self.session.execute(
-                    select(MESSAGE.c.thread_ref, func.min(MESSAGE.c.conversation_id))
+                    select(MESSAGE.c.thread_ref, MESSAGE.c.conversation_id)
                     .where(
                         MESSAGE.c.workspace_id == self.ws,
                         MESSAGE.c.channel == channel,
                         in_values(self.session, MESSAGE.c.thread_ref, part, name="vals"),
                     )
-                    .group_by(MESSAGE.c.thread_ref)
+                    .distinct()
                 )
-                found.update({(channel, ref): conv for ref, conv in rows})
+                for ref, conv in rows:  # the thread's first conversation
+                    kept = self._kept(conv)
+                    found[(channel, ref)] = min(found.get((channel, ref), kept), kept)
         return found
+
+    def _kept(self, conv: int) -> int:
+        """The conversation a stored conversation id stands for (itself; see ingest_plan)."""
+        return conv
 
     def _stored_waiting_children(self) -> dict[tuple[str, str], set[int]]:
         keys = {(e.channel, e.external_id) for e in self.events}

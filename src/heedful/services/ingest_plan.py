@@ -48,13 +48,11 @@ from heedful.services.ingest import (
     IngestOptions,
     IngestResult,
     _Batch,
-    _group_by_channel,
     _Identity,
     _IdentityRow,
     _Threader,
     chunked,
     identity_changes,
-    quarantine,
     update_identities,
 )
 from heedful.store.bulk import (
@@ -65,9 +63,12 @@ from heedful.store.bulk import (
     insert_rows_racing,
     integrity_errors,
 )
-from heedful.store.dialect import lock_keys
 
 RESOLVED = ConversationStatus.RESOLVED.value
+# where a new conversation's row holds what the overlay keeps of it
+_CONTACT, _CHANNEL, _LAST_ACTIVITY = (
+    CONVERSATION_COLUMNS.index(name) for name in ("contact_id", "channel", "last_activity_at")
+)
 
 
 class CannotPlan(Exception):
@@ -148,19 +149,9 @@ def write_plan(session: Session, plan: Plan, clock: Clock) -> IngestResult:
     batch.now = plan.now
     batch.result = plan.result
     for raw, reason, locator in plan.quarantined:
-        quarantine(
-            session,
-            workspace_id=plan.workspace_id,
-            source=plan.options.source,
-            raw=raw,
-            reason=reason,
-            now=plan.now,
-            locator=locator,
-        )
+        batch._quarantine(raw, reason, locator)
     if plan.locked:
-        lock_keys(
-            session, plan.workspace_id, batch._lock_keys(plan.locked), at_least=len(plan.locked)
-        )
+        batch._lock(plan.locked)
     if plan.events:
         try:
             insert_rows(
@@ -207,23 +198,19 @@ class _Planner(_Batch):
         self.sqlite = dialect_name(session) == "sqlite"
 
     def make(self, events: Sequence[InboundEvent]) -> Plan:
-        plan = self.plan
-        self.result.received = len(events)
-        fresh = self._drop_repeats_in_batch(self._drop_invalid(events))
-        if not fresh:
-            return plan
-        plan.locked = fresh
-        fresh = self._drop_stored(fresh)
-        if not fresh:
-            return plan
-        fresh = sorted(fresh, key=lambda e: (e.created_at, e.external_id))
-        identities = self._upsert_identities(fresh)
-        accounts = self._resolve_accounts(fresh)
-        threader = _PlannedThreader(self, fresh, identities)
-        assignment = threader.assign()
-        self.plan.merges = threader.merges()
-        self._plan_store(fresh, assignment, identities, accounts)
-        return plan
+        self.run(events)  # the serial steps, with the hooks below reading and keeping
+        return self.plan
+
+    def _lock(self, events: list[InboundEvent]) -> None:
+        self.plan.locked = list(events)  # locked by the write
+
+    def _threader(
+        self, events: list[InboundEvent], identities: dict[tuple[str, str], _Identity]
+    ) -> _Threader:
+        return _PlannedThreader(self, events, identities)
+
+    def _log_batch(self) -> None:
+        pass  # logged by the write, with its result
 
     # -- reads: the store, and what the batch in flight adds --------------------------------
 
@@ -312,14 +299,16 @@ class _Planner(_Batch):
                 change["followers"],
             )
 
-    def _plan_store(
+    def _store(
         self,
         events: list[InboundEvent],
         assignment: dict[tuple[str, str], int],
+        threader: _Threader,
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
     ) -> None:
         plan = self.plan
+        plan.merges = threader.merges()
         new_keys = sorted({k for k in assignment.values() if k < 0}, key=lambda k: -k)
         ids, plan.conversations = self._conversation_rows(
             new_keys, events, assignment, identities, accounts
@@ -349,14 +338,9 @@ class _Planner(_Batch):
     ) -> None:
         """What this batch will have stored once written (the next batch is planned on it)."""
         after = self.plan.overlay
-        columns = {name: i for i, name in enumerate(CONVERSATION_COLUMNS)}
         for row in self.plan.conversations:
             after.conversations[row[0]] = ConversationState(
-                row[columns["contact_id"]],
-                row[columns["channel"]],
-                row[columns["last_activity_at"]],
-                False,
-                None,
+                row[_CONTACT], row[_CHANNEL], row[_LAST_ACTIVITY], False, None
             )
         for e in events:
             conv = conv_of[(e.channel, e.external_id)]
@@ -457,24 +441,11 @@ class _PlannedThreader(_Threader):
         return found
 
     def _stored_thread_conversations(self) -> dict[tuple[str, str], int]:
-        keys = {(e.channel, e.thread_ref) for e in self.events if e.thread_ref}
-        found: dict[tuple[str, str], int] = {}
-        for channel, refs in _group_by_channel(keys).items():
-            for part in chunked(refs):
-                rows = self.session.execute(
-                    select(MESSAGE.c.thread_ref, MESSAGE.c.conversation_id)
-                    .where(
-                        MESSAGE.c.workspace_id == self.ws,
-                        MESSAGE.c.channel == channel,
-                        in_values(self.session, MESSAGE.c.thread_ref, part, name="vals"),
-                    )
-                    .distinct()
-                )
-                for ref, conv in rows:  # the first conversation, once folds are applied
-                    kept = self._kept(conv)
-                    found[(channel, ref)] = min(found.get((channel, ref), kept), kept)
+        found = super()._stored_thread_conversations()  # folds applied through _kept
         in_flight = self.batch.overlay.threads
-        for ref in keys & in_flight.keys():
+        for ref in {
+            (e.channel, e.thread_ref) for e in self.events if e.thread_ref
+        } & in_flight.keys():
             found[ref] = min(found.get(ref, in_flight[ref]), in_flight[ref])
         return found
 

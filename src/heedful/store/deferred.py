@@ -67,18 +67,18 @@ def restore_indexes(connection: Connection) -> list[str]:
     dialect = connection.dialect.name
     inspector = inspect(connection)
     present: dict[str, set[str]] = {}
-    built = []
+    missing = []
     for ix in deferrable_indexes(dialect):
         table = ix.table.name  # type: ignore[union-attr]
         if table not in present:
             present[table] = {str(i["name"]) for i in inspector.get_indexes(table)}
-        if ix.name in present[table]:
-            continue
-        if dialect == "postgresql":  # room to sort the whole table at once
-            connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        if ix.name not in present[table]:
+            missing.append(ix)
+    if missing and dialect == "postgresql":  # room to sort the whole table at once
+        connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for ix in missing:
         ix.create(connection)
-        built.append(str(ix.name))
-    return built
+    return [str(ix.name) for ix in missing]
 
 
 __all__ = [

@@ -203,23 +203,16 @@ def run_import(
     return report
 
 
-def _defer_indexes(db: Database) -> list[str]:
-    with db.write() as session:
-        connection = session.connection()
-        return drop_indexes(connection) if store_is_empty(connection) else []
-
-
 def _indexes_for(db: Database, size_hint: int | None, bulk_index_bytes: int) -> list[str]:
     """The indexes this import builds at its end: the deferrable ones if it is large and the
     store empty (dropped now), else none, after building any that an import that died left
     out (its lookups would not need them, the inbox would)."""
-    if (size_hint or 0) >= bulk_index_bytes:
-        deferred = _defer_indexes(db)
-        if deferred:
-            return deferred
     with db.write() as session:
-        restore_indexes(session.connection())
-    return []
+        connection = session.connection()
+        if (size_hint or 0) >= bulk_index_bytes and store_is_empty(connection):
+            return drop_indexes(connection)
+        restore_indexes(connection)
+        return []
 
 
 @contextmanager
@@ -262,20 +255,7 @@ def _import_batches(
         for batch in read_ahead(batched(rows, batch_size)):
             report.rows_read += len(batch)
             events = [row.event for row in batch if row.event is not None]
-            plan: Plan | None = None
-            try:
-                if committer.postgres:
-                    with db.session() as reads:
-                        plan = plan_events(
-                            reads,
-                            workspace_id,
-                            events,
-                            clock=clock,
-                            options=options,
-                            overlay=overlay,
-                        )
-            except CannotPlan:
-                plan = None
+            plan = _plan(db, workspace_id, events, options, clock, overlay)
             if pending is not None:
                 if not _settle(pending, committer):
                     plan = None  # planned on what the refused batch would have stored
@@ -294,10 +274,29 @@ def _import_batches(
                 committer.step_aside_if_wanted()
         if pending is not None:
             _settle(pending, committer)
-            pending = None
     finally:
         writes.shutdown(wait=True)  # after an error too: the write in flight ends first
         line.close()
+
+
+def _plan(
+    db: Database,
+    workspace_id: int,
+    events: list[InboundEvent],
+    options: IngestOptions,
+    clock: Clock,
+    overlay: Overlay,
+) -> Plan | None:
+    """The batch's plan, on PostgreSQL, unless it must take the serial path."""
+    if db.dialect != "postgresql":
+        return None
+    try:
+        with db.session() as reads:
+            return plan_events(
+                reads, workspace_id, events, clock=clock, options=options, overlay=overlay
+            )
+    except CannotPlan:
+        return None
 
 
 def _settle(pending: tuple[Future[bool], list[Row]], committer: _Committer) -> bool:
