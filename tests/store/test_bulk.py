@@ -1,7 +1,9 @@
-"""Bulk inserts: a racing insert keeps what another writer stored first and stores the rest."""
+"""Bulk inserts: on PostgreSQL a racing insert keeps what another writer stored first and stores
+the rest; on SQLite, whose one writer reads under its lock, a clash raises."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -20,8 +22,6 @@ COLUMNS = ("id", "workspace_id", "contact_id", "channel", "external_id", "create
 def test_a_racing_insert_stores_the_rows_nobody_stored_first(
     db: Database, backend: str, clock: FrozenClock
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite's single writer cannot race: insert_rows_racing is a plain insert")
     identity = table_of(ContactIdentity)
     with db.write() as s:
         ws = create_workspace(s, slug="w", name="W", clock=clock).id
@@ -31,16 +31,17 @@ def test_a_racing_insert_stores_the_rows_nobody_stored_first(
         )
         first = allocate_ids(s, identity, 1)[0]
         insert_rows(s, identity, COLUMNS, [(first, ws, contact, "x", "a", NOW, NOW)])
+    unique = ("workspace_id", "channel", "external_id")
+    if backend == "sqlite":  # one writer, which read under its lock: a clash is a bug, and raises
+        with pytest.raises(sqlite3.IntegrityError), db.write() as s:
+            ids = allocate_ids(s, identity, 2)
+            rows = [(i, ws, contact, "x", ext, NOW, NOW) for i, ext in zip(ids, "ab", strict=True)]
+            insert_rows_racing(s, identity, COLUMNS, rows, unique)
+        return
     with db.write() as s:
         ids = allocate_ids(s, identity, 2)
         rows = [(i, ws, contact, "x", ext, NOW, NOW) for i, ext in zip(ids, "ab", strict=True)]
-        inserted = insert_rows_racing(
-            s,
-            identity,
-            COLUMNS,
-            rows,
-            ("workspace_id", "channel", "external_id"),
-        )
+        inserted = insert_rows_racing(s, identity, COLUMNS, rows, unique)
     assert inserted == {ids[1]}  # "a" was there first: only "b" is new
     with db.session() as s:
         stored = s.query(ContactIdentity.external_id, ContactIdentity.id).order_by("external_id")

@@ -24,7 +24,7 @@ from heedful.clock import FrozenClock
 from heedful.domain import Author, InboundEvent
 from heedful.services.importers.runner import Row, batched, run_import
 from heedful.services.importers.twcs import open_twcs
-from heedful.services.ingest import IngestOptions, ingest_events
+from heedful.services.ingest import IngestOptions, ingest_events, quarantine
 from heedful.services.ingest_plan import Overlay, Replan, plan_events, write_plan
 from heedful.services.workspaces import create_workspace
 from heedful.store.db import Database
@@ -81,8 +81,6 @@ def _rows(path: Path) -> list[Row]:
 
 def _serial(db: Database, ws: int, rows: list[Row], clock: FrozenClock) -> None:
     """The serial path, batch for batch: what run_import did before it planned ahead."""
-    from heedful.services.ingest import quarantine
-
     for batch in batched(rows, BATCH):
         with db.write() as session:
             for row in batch:
@@ -293,10 +291,10 @@ def test_a_plan_reads_what_the_batch_in_flight_will_store(db: Database, clock: F
 
 @pytest.mark.slow
 def test_an_import_steps_aside_for_other_writers_of_the_workspace(
-    db: Database, clock: FrozenClock, tmp_path: Path, backend: str
+    db: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite imports serially: other writers take turns at its write lock")
+    """PostgreSQL: the import gives up the workspace's scope lock to a waiting writer.
+    SQLite: the writer gets the database's write lock between two of the import's batches."""
     rows = _rows(_shuffled_file(tmp_path, 4000, seed=9))
     with db.write() as s:
         ws = create_workspace(s, slug="w", name="W", clock=clock).id
