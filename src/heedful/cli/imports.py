@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -24,11 +23,11 @@ from rich.table import Table
 from heedful.cli.common import clean_errors, err_console, fail, open_database, out_console, settings
 from heedful.clock import SystemClock
 from heedful.errors import InputRejected
+from heedful.services.importers.base import Row
+from heedful.services.importers.process import ReaderProcess
 from heedful.services.importers.runner import (
     DEFAULT_BATCH_SIZE,
-    FileReader,
     ImportReport,
-    Row,
     run_import,
 )
 from heedful.services.workspaces import get_or_create_workspace
@@ -70,9 +69,7 @@ def import_twcs(
 
     Brand accounts are the inbound=False authors. Bad rows are quarantined with their reason
     (see `heedful stats`) and the import goes on."""
-    from heedful.services.importers.twcs import open_twcs
-
-    _run(file, open_twcs, "twcs", workspace, batch_size, window_hours, as_json)
+    _run(file, "twcs", workspace, batch_size, window_hours, as_json)
 
 
 @import_app.command("jsonl")
@@ -89,14 +86,11 @@ def import_jsonl(
     created_at with offset, kind, direction, visibility, in_reply_to, thread_ref, …).
 
     See docs/import-jsonl.md for the schema."""
-    from heedful.services.importers.jsonl import open_jsonl
-
-    _run(file, open_jsonl, "jsonl", workspace, batch_size, window_hours, as_json)
+    _run(file, "jsonl", workspace, batch_size, window_hours, as_json)
 
 
 def _run(
     file: Path,
-    opener: Callable[[Path], FileReader],
     kind: str,
     workspace: str,
     batch_size: int,
@@ -110,7 +104,7 @@ def _run(
     clock = SystemClock()
     size = file.stat().st_size
     try:
-        reader = opener(file)
+        reader = ReaderProcess(kind, file)  # read on another core while this one stores
     except InputRejected as exc:
         raise fail(exc.reason) from None
     with reader, open_database(cfg) as db:

@@ -13,6 +13,10 @@ from typing import Any
 
 from heedful.domain.enums import Direction, MessageKind, Visibility
 
+# The bounds of a storable event (see validate_event).
+MAX_TEXT_CHARS = 100_000
+MAX_ID_CHARS = 255
+
 
 # Not frozen: a frozen dataclass is ~5x slower to build, and an import builds millions.
 # Treat instances as values all the same (use dataclasses.replace to change one).
@@ -155,6 +159,33 @@ def _required_str(data: Mapping[str, Any], key: str, label: str | None = None) -
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{label or key} must be a non-empty string")
     return value
+
+
+def validate_event(event: InboundEvent, max_text_chars: int = MAX_TEXT_CHARS) -> str | None:
+    """Why this event cannot be stored, in plain words; ``None`` when it can."""
+    if not event.channel or len(event.channel) > 32:
+        return "missing or over-long channel"
+    if not event.external_id or len(event.external_id) > MAX_ID_CHARS:
+        return "missing or over-long message id"
+    if not event.author.external_id or len(event.author.external_id) > MAX_ID_CHARS:
+        return "missing or over-long author id"
+    for name in ("handle", "display_name"):
+        value = getattr(event.author, name)
+        if value is not None and len(value) > MAX_ID_CHARS:
+            return f"author {name} longer than {MAX_ID_CHARS} characters"
+    for name in ("in_reply_to", "thread_ref", "account_ref"):
+        value = getattr(event, name)
+        if value is not None and len(value) > MAX_ID_CHARS:
+            return f"{name} longer than {MAX_ID_CHARS} characters"
+    if event.created_at.tzinfo is None:
+        return "created_at has no time zone"
+    if len(event.text) > max_text_chars:
+        return f"text of {len(event.text):,} characters is over the {max_text_chars:,} limit"
+    if "\x00" in event.text:
+        return "text contains NUL characters"
+    if event.author.followers is not None and not 0 <= event.author.followers < 2**62:
+        return "impossible follower count"
+    return None
 
 
 def _optional_str(data: Mapping[str, Any], key: str) -> str | None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from heedful.clock import Clock
 from heedful.domain import ConversationStatus, Direction, InboundEvent
+from heedful.domain.events import MAX_ID_CHARS, MAX_TEXT_CHARS, validate_event
 from heedful.services.events import record_event
 from heedful.store import search
 from heedful.store.base import metadata, table_of
@@ -44,8 +45,6 @@ from heedful.store.tables import (
     Quarantine,
 )
 
-MAX_TEXT_CHARS = 100_000
-MAX_ID_CHARS = 255
 QUERY_CHUNK = 20_000
 
 # Enum members read as module constants: ``Direction.INBOUND`` goes through the enum's
@@ -122,33 +121,6 @@ class IngestResult:
         self.conversation_ids |= other.conversation_ids
         for reason, count in other.reasons.items():
             self.reasons[reason] = self.reasons.get(reason, 0) + count
-
-
-def validate_event(event: InboundEvent, max_text_chars: int = MAX_TEXT_CHARS) -> str | None:
-    """Why this event cannot be stored, in plain words; ``None`` when it can."""
-    if not event.channel or len(event.channel) > 32:
-        return "missing or over-long channel"
-    if not event.external_id or len(event.external_id) > MAX_ID_CHARS:
-        return "missing or over-long message id"
-    if not event.author.external_id or len(event.author.external_id) > MAX_ID_CHARS:
-        return "missing or over-long author id"
-    for name in ("handle", "display_name"):
-        value = getattr(event.author, name)
-        if value is not None and len(value) > MAX_ID_CHARS:
-            return f"author {name} longer than {MAX_ID_CHARS} characters"
-    for name in ("in_reply_to", "thread_ref", "account_ref"):
-        value = getattr(event, name)
-        if value is not None and len(value) > MAX_ID_CHARS:
-            return f"{name} longer than {MAX_ID_CHARS} characters"
-    if event.created_at.tzinfo is None:
-        return "created_at has no time zone"
-    if len(event.text) > max_text_chars:
-        return f"text of {len(event.text):,} characters is over the {max_text_chars:,} limit"
-    if "\x00" in event.text:
-        return "text contains NUL characters"
-    if event.author.followers is not None and not 0 <= event.author.followers < 2**62:
-        return "impossible follower count"
-    return None
 
 
 def is_edit(event: InboundEvent) -> bool:
@@ -1223,6 +1195,8 @@ def _conversation_references() -> list[tuple[Table, Any]]:
 
 
 __all__ = [
+    "MAX_ID_CHARS",
+    "MAX_TEXT_CHARS",
     "IngestOptions",
     "IngestResult",
     "ingest_events",

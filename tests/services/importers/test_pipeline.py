@@ -22,7 +22,8 @@ from sqlalchemy import func, inspect, select, update
 from heedful.cli.common import open_database
 from heedful.clock import FrozenClock
 from heedful.domain import Author, InboundEvent
-from heedful.services.importers.runner import Row, batched, run_import
+from heedful.services.importers.base import Row
+from heedful.services.importers.runner import batched, run_import
 from heedful.services.importers.twcs import open_twcs
 from heedful.services.ingest import IngestOptions, ingest_events, quarantine
 from heedful.services.ingest_plan import Overlay, Replan, plan_events, write_plan

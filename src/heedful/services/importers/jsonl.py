@@ -10,9 +10,9 @@ from typing import BinaryIO
 import orjson
 
 from heedful.domain import event_from_json
+from heedful.domain.events import MAX_TEXT_CHARS, validate_event
 from heedful.errors import InputRejected
-from heedful.services.importers.runner import FileReader, Row
-from heedful.services.ingest import MAX_TEXT_CHARS, validate_event
+from heedful.services.importers.base import FileReader, Row
 
 
 class JsonlReader(FileReader):

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from heedful.domain import Author, Direction, InboundEvent, MessageKind, Visibility
+from heedful.domain.events import MAX_ID_CHARS, MAX_TEXT_CHARS, validate_event
 from heedful.errors import InputRejected
-from heedful.services.importers.runner import FileReader, Row
-from heedful.services.ingest import MAX_ID_CHARS, MAX_TEXT_CHARS, validate_event
+from heedful.services.importers.base import FileReader, Row
 
 REQUIRED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
 MONTHS = {
