@@ -6,7 +6,9 @@ Generates a TWCS-format file of N rows (default 1,000,000) by resampling the sha
 - ours: `heedful import twcs FILE` in a child process on a fresh database (threading,
   idempotency, identities, conversations, quarantine and the full-text index all on), timed,
   with the child's peak RSS. Being a large import into an empty store, it builds the inbox's
-  and search's indexes at the end (heedful.store.deferred), and that build is in the time;
+  and search's indexes at the end (heedful.store.deferred), and that build is in the time.
+  The import reads its file in a process of its own (heedful.services.importers.process):
+  that process's peak RSS is printed once, beside the import's;
 - raw: the same rows parsed with the csv module and inserted into the same `message` table
   (same indexes, kept up to date row by row) with plain `executemany` (SQLite, then the FTS5
   index built in bulk like ours) or `COPY` (PostgreSQL, GIN index included).
@@ -98,6 +100,34 @@ def run_ours(url: str, csv_path: Path, workdir: Path) -> tuple[float, float, str
         raise SystemExit(f"import failed with status {done.returncode}")
     marker = done.stderr.decode(errors="replace").rsplit("HEEDFUL_MAXRSS_KB=", 1)[-1]
     return elapsed, int(marker.split()[0]) / 1024, done.stdout.decode().strip()
+
+
+def reader_peak_mb(csv_path: Path) -> float:
+    """Peak RSS (MB) of the process an import reads its file in. It is a process of its own,
+    and the import's figure is a maximum over the import and its children, not a sum, so this
+    is printed beside it. Read slowly, as a busy import does, so that the frames the reader
+    may send ahead pile up to their bound."""
+    command = [
+        sys.executable,
+        "-m",
+        "heedful.services.importers.process",
+        "twcs",
+        str(csv_path),
+        "10000",
+    ]
+    child = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    time.sleep(2)
+    while child.stdout.read(1 << 20):
+        time.sleep(0.005)
+    errors = child.stderr.read().decode(errors="replace")
+    if child.wait() != 0:
+        raise SystemExit(f"reader failed: {errors}")
+    return int(errors.rsplit("HEEDFUL_MAXRSS_KB=", 1)[-1].split()[0]) / 1024
 
 
 def csv_rows(csv_path: Path) -> list[tuple[object, ...]]:
@@ -227,6 +257,9 @@ def main() -> None:
         generate(csv_path, args.rows, SHARED)
         print(
             f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s"
+        )
+        print(
+            f"reading process (besides the import's own): peak RSS {reader_peak_mb(csv_path):.0f} MB"
         )
         print(
             f"{'backend':<11} {'ours rows/s':>12} {'raw rows/s':>11} {'ours/raw':>9} {'peak RSS':>9}"

@@ -104,7 +104,8 @@ def _run(
     clock = SystemClock()
     size = file.stat().st_size
     try:
-        reader = ReaderProcess(kind, file)  # read on another core while this one stores
+        # read on another core while this one stores, up to two batches ahead
+        reader = ReaderProcess(kind, file, rows_ahead=2 * batch_size)
     except InputRejected as exc:
         raise fail(exc.reason) from None
     with reader, open_database(cfg) as db:

@@ -129,6 +129,14 @@ def is_edit(event: InboundEvent) -> bool:
     return bool(event.extra.get("edited") or event.extra.get("edited_at"))
 
 
+def quarantine_fingerprint(workspace_id: int | None, source: str, raw: bytes) -> str:
+    """What makes rejected input "the same": its workspace, its source and its bytes. Two
+    workspaces importing the same file each keep its bad rows (migration 0001b_spine_quarantine
+    gave the rows kept before theirs: their fingerprint left the workspace out)."""
+    scope = b"" if workspace_id is None else str(workspace_id).encode()
+    return hashlib.sha256(scope + b"\x00" + source.encode() + b"\x00" + raw).hexdigest()
+
+
 def quarantine(
     session: Session,
     *,
@@ -139,10 +147,11 @@ def quarantine(
     now: datetime,
     locator: str | None = None,
 ) -> bool:
-    """Keep rejected input with its reason. The same input twice is kept once (returns False)."""
-    fingerprint = hashlib.sha256(source.encode() + b"\x00" + raw).hexdigest()
+    """Keep rejected input with its reason. The same input twice from the same source, in the
+    same workspace, is kept once (returns False)."""
+    fingerprint = quarantine_fingerprint(workspace_id, source, raw)
     stmt = insert_ignoring_conflicts(session, QUARANTINE, "fingerprint")
-    result = session.execute(
+    kept = session.execute(
         stmt.values(
             workspace_id=workspace_id,
             source=source[:255],
@@ -151,9 +160,11 @@ def quarantine(
             reason=reason,
             fingerprint=fingerprint,
             created_at=now,
-        )
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        ).returning(QUARANTINE.c.id)
+    ).first()
+    # (not rowcount: PostgreSQL's driver reports -1 for an INSERT … RETURNING, which
+    # SQLAlchemy adds to fetch the new id, so a duplicate read as kept)
+    return kept is not None
 
 
 def ingest_events(

@@ -9,9 +9,9 @@ more than its own time (measured on 200,000 TWCS rows into SQLite: 13 s streamed
 reading runs on another core, and this process only decodes the rows it is sent: about a
 quarter of the cost of reading them.
 
-The child (``python -m heedful.services.importers.process FORMAT PATH``) imports no database
-code. It writes frames to its standard output: an 8-byte little-endian length, then a pickle
-of one of
+The child (``python -m heedful.services.importers.process FORMAT PATH ROWS_AHEAD``) imports
+no database code. It writes frames to its standard output: an 8-byte little-endian length,
+then a pickle of one of
 
 - ``("ready", None)`` once the file is open and its header accepted;
 - ``("rejected", reason)`` instead, when the file is refused as a whole (no TWCS header…);
@@ -49,7 +49,9 @@ FORMATS = {
     "jsonl": ("heedful.services.importers.jsonl", "open_jsonl"),
 }
 ROWS_PER_FRAME = 1000
-FRAMES_AHEAD = 16  # frames the child may have read ahead of the parent (a batch is 5)
+# Rows the child may have read ahead of what this process took: at least two batches, so that
+# it reads the next one while this process stores the last (see _Sender).
+ROWS_AHEAD = 16_000
 HEADER = struct.Struct("<Q")
 SWITCH_INTERVAL = 0.0002  # seconds (see main)
 KINDS = {member.value: member for member in MessageKind}
@@ -136,14 +138,14 @@ class ReaderProcess(FileReader):
 
     reads_ahead = True
 
-    def __init__(self, fmt: str, path: Path) -> None:
+    def __init__(self, fmt: str, path: Path, *, rows_ahead: int = ROWS_AHEAD) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"no reader for {fmt!r}")
         self.name = path.name
         self._position = 0
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - the child's stderr, closed in close()
         self.child = subprocess.Popen(  # noqa: S603 - this interpreter, our module, a path
-            [sys.executable, "-m", __name__, fmt, str(path)],
+            [sys.executable, "-m", __name__, fmt, str(path), str(max(rows_ahead, ROWS_PER_FRAME))],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._errors,
@@ -208,13 +210,13 @@ class ReaderProcess(FileReader):
 
 
 class _Sender:
-    """Writes frames from a thread of the child, up to FRAMES_AHEAD of them waiting: the
+    """Writes frames from a thread of the child, up to ``ahead`` of them waiting: the
     parent takes a batch's rows (several frames) at once and then stores them, and the child
     must go on reading meanwhile, not wait on a full pipe."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, ahead: int) -> None:
         self.out = out
-        self.pending: queue.Queue[bytes | None] = queue.Queue(maxsize=FRAMES_AHEAD)
+        self.pending: queue.Queue[bytes | None] = queue.Queue(maxsize=ahead)
         self.broken: BaseException | None = None
         self.thread = threading.Thread(target=self._write, name="frames", daemon=True)
         self.thread.start()
@@ -241,10 +243,10 @@ class _Sender:
                     self.broken = exc
 
 
-def _serve(fmt: str, path: Path, out: BinaryIO) -> None:
+def _serve(fmt: str, path: Path, out: BinaryIO, rows_ahead: int) -> None:
     module, name = FORMATS[fmt]
     opener = getattr(importlib.import_module(module), name)
-    sender = _Sender(out)
+    sender = _Sender(out, -(-rows_ahead // ROWS_PER_FRAME))
     try:
         reader: FileReader = opener(path)
     except InputRejected as exc:
@@ -272,13 +274,13 @@ def _serve(fmt: str, path: Path, out: BinaryIO) -> None:
 
 
 def main(argv: list[str]) -> int:
-    fmt, path = argv
+    fmt, path, rows_ahead = argv
     # The thread writing frames needs the GIL for a moment after each write, while the reading
     # thread keeps it busy: at Python's default 5 ms switch interval each frame waited for it,
     # and so did the import (measured: a second of an import's 13 s).
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
-        _serve(fmt, Path(path), sys.stdout.buffer)
+        _serve(fmt, Path(path), sys.stdout.buffer, int(rows_ahead))
     except (BrokenPipeError, KeyboardInterrupt):  # the import stopped: nobody reads any more
         # and nobody will: stdout must not be flushed into the closed pipe on the way out
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

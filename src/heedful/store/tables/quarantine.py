@@ -21,7 +21,8 @@ class Quarantine(Base):
     locator: Mapped[str | None] = mapped_column(String(255))  # "row 1734", "line 9"
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     reason: Mapped[str] = mapped_column(Text)
-    # sha256 of source + raw: the same bad input quarantined twice is kept once
+    # sha256 of workspace, source and raw: the same bad input quarantined twice is kept once
+    # (heedful.services.ingest.quarantine_fingerprint)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
