@@ -185,6 +185,12 @@ def chunked(values: Sequence[Any], size: int = QUERY_CHUNK) -> Iterator[Sequence
         yield values[start : start + size]
 
 
+def new_conversation_keys(assignment: dict[tuple[str, str], int]) -> list[int]:
+    """The batch's new conversations, as the threader keyed them (negative, -1 first): the
+    order their ids are allocated in, by the serial path and by a plan alike."""
+    return sorted({k for k in assignment.values() if k < 0}, key=lambda k: -k)
+
+
 class _Identity(NamedTuple):
     id: int
     contact_id: int
@@ -508,7 +514,7 @@ class _Batch:
         identities: dict[tuple[str, str], _Identity],
         accounts: dict[tuple[str, str], int],
     ) -> None:
-        new_keys = sorted({k for k in assignment.values() if k < 0}, key=lambda k: -k)
+        new_keys = new_conversation_keys(assignment)
         created = self._create_conversations(new_keys, events, assignment, identities, accounts)
         conv_of = {key: (created[k] if k < 0 else k) for key, k in assignment.items()}
         inserted = self._insert_messages(events, conv_of, identities, accounts)

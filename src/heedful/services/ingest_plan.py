@@ -53,6 +53,7 @@ from heedful.services.ingest import (
     _Threader,
     chunked,
     identity_changes,
+    new_conversation_keys,
     update_identities,
 )
 from heedful.store.bulk import (
@@ -309,7 +310,7 @@ class _Planner(_Batch):
     ) -> None:
         plan = self.plan
         plan.merges = threader.merges()
-        new_keys = sorted({k for k in assignment.values() if k < 0}, key=lambda k: -k)
+        new_keys = new_conversation_keys(assignment)
         ids, plan.conversations = self._conversation_rows(
             new_keys, events, assignment, identities, accounts
         )

@@ -183,6 +183,7 @@ def test_an_import_through_the_child_stores_what_one_read_here_stores(
 
 
 def _children(pid: int) -> list[int]:
+    """Linux's /proc, like the rest of the suite's set-up (scripts/install-system-deps.sh)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -202,7 +203,6 @@ def _running(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 def test_a_killed_import_leaves_no_reading_process_behind(
     database_url: str, tmp_path: Path
 ) -> None:

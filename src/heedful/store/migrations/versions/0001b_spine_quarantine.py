@@ -12,7 +12,7 @@ Create Date: 2026-11-23 05:10:00
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -42,29 +42,38 @@ def _unscoped(workspace_id: int | None, source: str, raw: bytes) -> str:
     return hashlib.sha256(source.encode() + b"\x00" + raw).hexdigest()
 
 
+def _chunks(connection: sa.Connection) -> Iterator[Sequence[sa.Row[int, int | None, str, bytes]]]:
+    """Every quarantined row (id, workspace_id, source, raw), CHUNK at a time, by id."""
+    q = QUARANTINE.c
+    last = 0
+    while rows := connection.execute(
+        sa.select(q.id, q.workspace_id, q.source, q.raw)
+        .where(q.id > last)
+        .order_by(q.id)
+        .limit(CHUNK)
+    ).all():
+        yield rows
+        last = rows[-1].id
+
+
 def _rehash(fingerprint: Callable[[int | None, str, bytes], str]) -> None:
     connection = op.get_bind()
-    q = QUARANTINE.c
     update = (
         sa.update(QUARANTINE)
-        .where(q.id == sa.bindparam("row_id"))
+        .where(QUARANTINE.c.id == sa.bindparam("row_id"))
         .values(fingerprint=sa.bindparam("new_fingerprint"))
     )
-    last = 0
-    while True:
-        rows = connection.execute(
-            sa.select(q.id, q.workspace_id, q.source, q.raw)
-            .where(q.id > last)
-            .order_by(q.id)
-            .limit(CHUNK)
-        ).all()
-        if not rows:
-            return
+    for rows in _chunks(connection):
         connection.execute(
             update,
-            [{"row_id": row.id, "new_fingerprint": fingerprint(*row[1:])} for row in rows],
+            [
+                {
+                    "row_id": row.id,
+                    "new_fingerprint": fingerprint(row.workspace_id, row.source, row.raw),
+                }
+                for row in rows
+            ],
         )
-        last = rows[-1].id
 
 
 def upgrade() -> None:
@@ -75,25 +84,16 @@ def downgrade() -> None:
     # two workspaces may now each keep the same input: only one row of those can keep the
     # old, store-wide fingerprint, so the others go (the first kept stays)
     connection = op.get_bind()
-    q = QUARANTINE.c
     seen: set[str] = set()
     doomed: list[int] = []
-    last = 0
-    while True:
-        rows = connection.execute(
-            sa.select(q.id, q.workspace_id, q.source, q.raw)
-            .where(q.id > last)
-            .order_by(q.id)
-            .limit(CHUNK)
-        ).all()
-        if not rows:
-            break
+    for rows in _chunks(connection):
         for row in rows:
-            old = _unscoped(*row[1:])
+            old = _unscoped(row.workspace_id, row.source, row.raw)
             if old in seen:
                 doomed.append(row.id)
             seen.add(old)
-        last = rows[-1].id
     for start in range(0, len(doomed), CHUNK):
-        connection.execute(sa.delete(QUARANTINE).where(q.id.in_(doomed[start : start + CHUNK])))
+        connection.execute(
+            sa.delete(QUARANTINE).where(QUARANTINE.c.id.in_(doomed[start : start + CHUNK]))
+        )
     _rehash(_unscoped)
